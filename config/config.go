@@ -2,7 +2,18 @@
 // holds the built-in default configuration. There is no global config.
 package config
 
-import "time"
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/goccy/go-yaml/ast"
+)
 
 // Config is a loaded, validated, defaulted configuration.
 type Config struct {
@@ -86,29 +97,116 @@ type Discord struct {
 	APIURL        string // default "https://discord.com/api/v10"
 }
 
-// Key names a channel in the store and in logs without revealing secrets:
-// "slack:C0123", "discord:1122…", "discord_webhook:<first 12 hex of sha256(url)>", "console".
-func (c Channel) Key() string { panic("config: Channel.Key not implemented") }
-
 // Load reads, expands (${VAR}, ${VAR:-default} via getenv), validates and
 // defaults the file at path. Every problem is reported at once: the error is
 // an *Errors whose Error() is one "FILE:LINE: what is wrong — what to write instead" per line.
+// A file that does not exist gives an error that wraps fs.ErrNotExist.
 func Load(path string, getenv func(string) string) (*Config, error) {
-	panic("config: Load not implemented")
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("config file %s: %w — check the path, or give no -config to use the built-in default", path, fs.ErrNotExist)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(path, data, getenv)
 }
 
-// Parse is Load on bytes already read; name is used in messages.
+// Parse is Load on bytes already read; name is used in messages and as Path.
+// A nil getenv means os.Getenv.
 func Parse(name string, data []byte, getenv func(string) string) (*Config, error) {
-	panic("config: Parse not implemented")
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	d := &decoder{problems: problems{file: name}, getenv: getenv, anchors: map[string]ast.Node{}}
+	root, ok := d.parseYAML(data)
+	if !ok {
+		return nil, d.err()
+	}
+	c := &Config{Path: name}
+	var m meta
+	d.decodeConfig(root, c, &m)
+	d.check(c, &m)
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	applyDefaults(c, &m)
+	return c, nil
 }
+
+//go:embed default.yaml
+var defaultYAML []byte
+
+// DefaultName is the file name the built-in default configuration has in messages.
+const DefaultName = "(built-in default)"
 
 // Default returns the built-in default configuration (embedded default.yaml).
 func Default(getenv func(string) string) (*Config, error) {
-	panic("config: Default not implemented")
+	c, err := Parse(DefaultName, defaultYAML, getenv)
+	if err != nil {
+		return nil, err
+	}
+	c.Path, c.Builtin = "", true
+	return c, nil
 }
+
+// DefaultYAML returns the text of the built-in default configuration, a
+// starting point for a config file of one's own.
+func DefaultYAML() []byte { return append([]byte(nil), defaultYAML...) }
 
 // Lookup finds the config file: flag, else $POLICYRADAR_CONFIG, else
 // ./config.yaml if it exists. It returns "" when none exists, meaning "use Default".
+// A file named by the flag or the variable must exist.
 func Lookup(flag string, getenv func(string) string) (string, error) {
-	panic("config: Lookup not implemented")
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if flag != "" {
+		return flag, mustExist(flag, "-config")
+	}
+	if p := getenv("POLICYRADAR_CONFIG"); p != "" {
+		return p, mustExist(p, "$POLICYRADAR_CONFIG")
+	}
+	st, err := os.Stat("config.yaml")
+	switch {
+	case err == nil && !st.IsDir():
+		return "config.yaml", nil
+	case err == nil, errors.Is(err, fs.ErrNotExist):
+		return "", nil
+	default:
+		return "", fmt.Errorf("look for config.yaml: %w", err)
+	}
+}
+
+func mustExist(path, source string) error {
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("config file %s (from %s): %w — check the path", path, source, fs.ErrNotExist)
+	case err != nil:
+		return fmt.Errorf("config file %s (from %s): %w", path, source, err)
+	case st.IsDir():
+		return fmt.Errorf("config file %s (from %s) is a directory — name the YAML file inside it", path, source)
+	}
+	return nil
+}
+
+// TopicIDs lists the ids of the topics, in the order of the file.
+func (c *Config) TopicIDs() []string {
+	ids := make([]string, 0, len(c.Topics))
+	for _, t := range c.Topics {
+		ids = append(ids, t.ID)
+	}
+	return ids
+}
+
+// DiscordPermissions is what the bot asks for when invited: View Channel,
+// Send Messages and Embed Links.
+const DiscordPermissions = 1<<10 | 1<<11 | 1<<14
+
+// DiscordInviteURL is the address that adds the bot, with its slash commands
+// and DiscordPermissions, to a server.
+func DiscordInviteURL(applicationID string) string {
+	return "https://discord.com/oauth2/authorize?client_id=" + url.QueryEscape(applicationID) +
+		"&scope=bot+applications.commands&permissions=" + strconv.Itoa(DiscordPermissions)
 }
