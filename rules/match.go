@@ -1,0 +1,323 @@
+package rules
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/policyradar/policyradar/alert"
+)
+
+// token is one word of a segment: its place in the raw text, its vocabulary
+// id (-1 when no phrase uses it) and the prefixes it starts with.
+type token struct {
+	start, end int32
+	id         int32
+	p0, p1     int32 // range of scratch.pfx
+}
+
+// hit is one occurrence of a pattern in the item.
+type hit struct {
+	pat        int32
+	field      uint8
+	seg        int32 // category index; 0 for the other fields
+	start, end int32
+}
+
+// scratch is the per-call working memory of Match, pooled so that matching
+// allocates nothing but its result.
+type scratch struct {
+	f       *folder
+	buf     []byte
+	toks    []token
+	pfx     []int32
+	hits    []hit
+	touched []int32 // patterns with a non-zero patFields entry
+	found   []uint8 // pattern -> fields it was found in
+	cands   []int32
+	bounds  []int32
+	words   []string
+
+	epoch      uint32
+	topicStamp []uint32 // topic -> epoch when it became a candidate
+	allowStamp []uint32 // topic -> epoch when `only` allowed it
+	kwEpoch    uint32
+	kwStamp    []uint32 // pattern -> kwEpoch when it is in the current topic's Any or All
+}
+
+func newScratch(topics, patterns int) *scratch {
+	return &scratch{
+		f:          newFolder(),
+		found:      make([]uint8, patterns),
+		topicStamp: make([]uint32, topics),
+		allowStamp: make([]uint32, topics),
+		kwStamp:    make([]uint32, patterns),
+	}
+}
+
+func (sc *scratch) reset() {
+	for _, p := range sc.touched {
+		sc.found[p] = 0
+	}
+	sc.touched, sc.hits, sc.cands = sc.touched[:0], sc.hits[:0], sc.cands[:0]
+	sc.epoch++
+	if sc.epoch == 0 {
+		clear(sc.topicStamp)
+		clear(sc.allowStamp)
+		sc.epoch = 1
+	}
+}
+
+func (sc *scratch) nextKwEpoch() uint32 {
+	sc.kwEpoch++
+	if sc.kwEpoch == 0 {
+		clear(sc.kwStamp)
+		sc.kwEpoch = 1
+	}
+	return sc.kwEpoch
+}
+
+func (sc *scratch) record(pats []int32, field uint8, seg int32, start, end int32) {
+	for _, p := range pats {
+		if sc.found[p] == 0 {
+			sc.touched = append(sc.touched, p)
+		}
+		sc.found[p] |= 1 << field
+		sc.hits = append(sc.hits, hit{pat: p, field: field, seg: seg, start: start, end: end})
+	}
+}
+
+func segment(it *alert.Item, field uint8, seg int32) string {
+	switch field {
+	case fieldTitle:
+		return it.Title
+	case fieldSummary:
+		return it.Summary
+	case fieldContent:
+		return it.Content
+	}
+	return it.Categories[seg]
+}
+
+func (s *Set) match(sc *scratch, it *alert.Item, only []string) []alert.Match {
+	sc.reset()
+	for f := fieldTitle; f < numFields; f++ {
+		if s.fields&(1<<f) == 0 {
+			continue
+		}
+		if f == fieldCategories {
+			for i, c := range it.Categories {
+				s.scan(sc, c, f, int32(i))
+			}
+			continue
+		}
+		s.scan(sc, segment(it, f, 0), f, 0)
+	}
+	if len(s.regexes) > 0 && s.matchRegexes(sc, it) {
+		slices.SortStableFunc(sc.hits, func(a, b hit) int {
+			if c := cmp.Compare(a.field, b.field); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(a.seg, b.seg); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.start, b.start)
+		})
+	}
+	if len(sc.touched) == 0 {
+		return nil
+	}
+	return s.evaluate(sc, it, only)
+}
+
+// scan tokenises one segment and records every phrase found in it.
+func (s *Set) scan(sc *scratch, text string, field uint8, seg int32) {
+	x := s.plain
+	toks, pfx, buf := sc.toks[:0], sc.pfx[:0], sc.buf
+	hasPrefixes := len(x.prefixes) > 0
+	for i := 0; ; {
+		start, end, ascii := nextWord(text, i)
+		if start >= len(text) {
+			break
+		}
+		i = end
+		buf = sc.f.fold(buf[:0], text[start:end], ascii)
+		id, ok := x.vocab[string(buf)]
+		if !ok {
+			id = -1
+		}
+		p0 := int32(len(pfx))
+		if hasPrefixes && len(buf) > 0 {
+			pfx = x.prefixesOf(buf, pfx)
+		}
+		toks = append(toks, token{start: int32(start), end: int32(end), id: id, p0: p0, p1: int32(len(pfx))})
+	}
+	sc.toks, sc.pfx, sc.buf = toks, pfx, buf
+
+	for i := range toks {
+		start := toks[i].start
+		var n int32
+		for j := i; j < len(toks); j++ {
+			t := &toks[j]
+			nd := &x.nodes[n]
+			if nd.pfx && t.p1 > t.p0 {
+				for _, pid := range pfx[t.p0:t.p1] {
+					if pats, ok := x.pfxTerm[uint64(n)<<32|uint64(pid)]; ok {
+						sc.record(pats, field, seg, start, t.end)
+					}
+				}
+			}
+			if t.id < 0 || !nd.more {
+				break
+			}
+			if n == 0 {
+				n = x.rootEdge[t.id]
+			} else {
+				n = x.edges[uint64(n)<<32|uint64(t.id)]
+			}
+			if n == 0 {
+				break
+			}
+			if terms := x.nodes[n].terms; len(terms) > 0 {
+				sc.record(terms, field, seg, start, t.end)
+			}
+		}
+	}
+}
+
+// matchRegexes runs each regular expression over the fields it is searched
+// in and reports whether any matched.
+func (s *Set) matchRegexes(sc *scratch, it *alert.Item) bool {
+	any := false
+	for _, p := range s.regexes {
+		pat := &s.pats[p]
+		for f := fieldTitle; f < numFields; f++ {
+			if pat.fields&(1<<f) == 0 {
+				continue
+			}
+			if f == fieldCategories {
+				for i, c := range it.Categories {
+					any = s.matchRegex(sc, p, c, f, int32(i)) || any
+				}
+				continue
+			}
+			any = s.matchRegex(sc, p, segment(it, f, 0), f, 0) || any
+		}
+	}
+	return any
+}
+
+func (s *Set) matchRegex(sc *scratch, p int32, text string, field uint8, seg int32) bool {
+	re := s.pats[p].re
+	if !re.MatchString(text) {
+		return false
+	}
+	pats := []int32{p}
+	found := false
+	for _, loc := range re.FindAllStringIndex(text, -1) {
+		if loc[1] > loc[0] { // an empty match is no keyword to report
+			sc.record(pats, field, seg, int32(loc[0]), int32(loc[1]))
+			found = true
+		}
+	}
+	return found
+}
+
+// evaluate decides each candidate topic from the patterns found and builds
+// the result.
+func (s *Set) evaluate(sc *scratch, it *alert.Item, only []string) []alert.Match {
+	for _, p := range sc.touched {
+		found := sc.found[p]
+		for _, u := range s.pats[p].uses {
+			if u.role&roleAny == 0 || sc.topicStamp[u.topic] == sc.epoch || found&s.topics[u.topic].in == 0 {
+				continue
+			}
+			sc.topicStamp[u.topic] = sc.epoch
+			sc.cands = append(sc.cands, u.topic)
+		}
+	}
+	if len(sc.cands) == 0 {
+		return nil
+	}
+	if len(only) > 0 {
+		for _, id := range only {
+			if t, ok := s.byID[id]; ok {
+				sc.allowStamp[t] = sc.epoch
+			}
+		}
+	}
+	slices.Sort(sc.cands)
+	kept := sc.cands[:0]
+	for _, ti := range sc.cands {
+		t := &s.topics[ti]
+		if len(only) > 0 && sc.allowStamp[ti] != sc.epoch {
+			continue
+		}
+		if s.allFound(sc, t.all, t.in) && !s.anyFound(sc, t.none, t.in) {
+			kept = append(kept, ti)
+		}
+	}
+	if len(kept) == 0 {
+		return nil
+	}
+	out := make([]alert.Match, len(kept))
+	bounds := sc.bounds[:0]
+	for _, ti := range kept {
+		t := &s.topics[ti]
+		e := sc.nextKwEpoch()
+		for _, p := range t.any {
+			sc.kwStamp[p] = e
+		}
+		for _, p := range t.all {
+			sc.kwStamp[p] = e
+		}
+		first := len(sc.words)
+		for _, h := range sc.hits {
+			if sc.kwStamp[h.pat] != e || t.in&(1<<h.field) == 0 {
+				continue
+			}
+			w := segment(it, h.field, h.seg)[h.start:h.end]
+			if !containsFold(sc.words[first:], w) {
+				sc.words = append(sc.words, w)
+			}
+		}
+		bounds = append(bounds, int32(len(sc.words)))
+	}
+	words := slices.Clone(sc.words)
+	clear(sc.words) // the pool must not keep the item's text alive
+	sc.words, sc.bounds = sc.words[:0], bounds
+	first := 0
+	for i, ti := range kept {
+		end := int(bounds[i])
+		out[i] = alert.Match{Topic: s.topics[ti].id, Keywords: words[first:end:end]}
+		first = end
+	}
+	return out
+}
+
+func (s *Set) allFound(sc *scratch, pats []int32, in uint8) bool {
+	for _, p := range pats {
+		if sc.found[p]&in == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Set) anyFound(sc *scratch, pats []int32, in uint8) bool {
+	for _, p := range pats {
+		if sc.found[p]&in != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func containsFold(words []string, w string) bool {
+	for _, x := range words {
+		if strings.EqualFold(x, w) {
+			return true
+		}
+	}
+	return false
+}
