@@ -5,172 +5,198 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
 	"time"
 
-	"github.com/policyradar/policyradar/alert"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
+// ErrCorrupt says the file is not a Policy Radar database or is damaged.
+var ErrCorrupt = errors.New("not a Policy Radar database or is corrupt")
+
+// ErrNewerSchema says the database was written by a newer version of Policy Radar.
+var ErrNewerSchema = errors.New("database written by a newer version")
+
+// ErrNotFound says no alert has the given id.
+var ErrNotFound = errors.New("not found")
+
+// errForeignDB says the file is an SQLite database of some other program.
+var errForeignDB = errors.New("holds tables of another program")
+
+// maxConns bounds the pool: SQLite in WAL mode has one writer and any number
+// of readers, and writers queue on writeSem anyway, so a few connections let
+// reads (slash commands, /healthz) go on while an ingest is being written.
+const maxConns = 4
+
+// busyTimeoutMS is how long a connection waits for another process's write lock.
+const busyTimeoutMS = 5000
+
 // Store is an open database. Safe for concurrent use.
-type Store struct{}
+type Store struct {
+	db     *sql.DB
+	path   string
+	logger *slog.Logger
+	// writeSem serialises this process's write transactions so that they
+	// wait in Go, under their context, rather than in SQLite's busy handler.
+	writeSem chan struct{}
+}
 
 // Open opens (creating with its folder, mode 0600) the database at path,
 // sets WAL, busy timeout and foreign keys, and runs pending migrations.
 // A file that is not a usable database gives an error naming the file and what to do.
 func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error) {
-	panic("store: Open not implemented")
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if path == "" {
+		return nil, errors.New("open store: empty path")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if err := createFile(abs); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	db, err := sql.Open("sqlite", dsn(abs))
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
+	db.SetConnMaxIdleTime(0)
+
+	s := &Store{db: db, path: path, logger: logger, writeSem: make(chan struct{}, 1)}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, s.openError(err)
+	}
+	return s, nil
 }
 
-func (s *Store) Close() error { panic("store: Close not implemented") }
+// createFile makes the folder (0700) and an empty file (0600) if they are
+// missing, so that SQLite never creates the file with the umask's mode.
+func createFile(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("create folder of %s: %w", path, err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// dsn builds a file: URI (so that any character in the path is escaped) with
+// the connection settings every pooled connection gets.
+func dsn(abs string) string {
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout("+strconv.Itoa(busyTimeoutMS)+")")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	// Write transactions take the write lock at BEGIN, so two connections
+	// can never both hold a read lock and then deadlock upgrading it.
+	q.Set("_txlock", "immediate")
+	return u.String() + "?" + q.Encode()
+}
+
+// openError turns low-level failures into a sentence that says what to do.
+func (s *Store) openError(err error) error {
+	if errors.Is(err, ErrNewerSchema) {
+		return err // already names the file and what to do
+	}
+	if errors.Is(err, errForeignDB) {
+		return fmt.Errorf("%s is %w: it %v; move it aside or set another storage.path", s.path, ErrCorrupt, errForeignDB)
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT:
+			return fmt.Errorf("%s is %w: move it aside and restart; alerts queued in it are lost (%v)", s.path, ErrCorrupt, err)
+		}
+	}
+	return fmt.Errorf("open store %s: %w", s.path, err)
+}
+
+// Close closes the database. Queued alerts stay queued for the next Open.
+func (s *Store) Close() error {
+	// Best effort: keeps the query planner's statistics fresh for the next run.
+	_, _ = s.db.Exec("PRAGMA optimize")
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close store %s: %w", s.path, err)
+	}
+	return nil
+}
 
 // Ping checks that the database can be read and written (used by /healthz).
-func (s *Store) Ping(ctx context.Context) error { panic("store: Ping not implemented") }
-
-// FeedState is what is remembered of one feed between polls.
-type FeedState struct {
-	URL          string
-	Title        string // the feed's own title, last seen
-	ETag         string
-	LastModified string
-	LastPoll     time.Time
-	LastSuccess  time.Time // zero: never polled successfully
-	LastError    string    // "" when the latest poll succeeded
-	FailingSince time.Time // zero when not failing
-	Failures     int       // consecutive failures
-	NextPoll     time.Time
-	Gone         bool // 410 seen
-	ItemsSeen    int  // items recorded for this feed (read-only, computed)
+func (s *Store) Ping(ctx context.Context) error {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
+		return fmt.Errorf("ping store: read: %w", err)
+	}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx,
+			`INSERT INTO meta (key, value) VALUES ('ping', ?)
+			 ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+			time.Now().UTC().Format(time.RFC3339Nano))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("ping store: write: %w", err)
+	}
+	return nil
 }
 
-// FeedState returns the stored state of one feed; ok is false if it was never polled.
-func (s *Store) FeedState(ctx context.Context, url string) (st FeedState, ok bool, err error) {
-	panic("store: FeedState not implemented")
+// write runs fn in one write transaction (BEGIN IMMEDIATE), committing if
+// fn returns nil and rolling back otherwise.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	select {
+	case s.writeSem <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.writeSem }()
+
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
 }
 
-// FeedStates returns every stored feed state, ordered by URL.
-func (s *Store) FeedStates(ctx context.Context) ([]FeedState, error) {
-	panic("store: FeedStates not implemented")
+// toNS stores a time as UTC unix nanoseconds; the zero time is 0.
+func toNS(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
 }
 
-// SaveFeedState upserts a feed state (ItemsSeen is ignored).
-func (s *Store) SaveFeedState(ctx context.Context, st FeedState) error {
-	panic("store: SaveFeedState not implemented")
-}
-
-// IngestItem is one fetched item, its matches and the alerts it should queue.
-type IngestItem struct {
-	Item     alert.Item
-	Topics   []string // matched topic ids (may be empty: the item is still recorded)
-	Keywords []string // matched keywords, all topics together
-	Alerts   []QueuedAlert
-}
-
-// QueuedAlert is one alert to queue for a new item.
-type QueuedAlert struct {
-	Channel  string   // channel key
-	Topics   []string // the topic ids that route the item to this channel
-	Keywords []string
-	Mention  string
-}
-
-// Batch is the result of one successful poll of one feed.
-type Batch struct {
-	State FeedState    // saved in the same transaction
-	Items []IngestItem // in any order
-	// AlertLimit caps how many new items get their alerts queued, newest
-	// (by Published) first; -1 means no cap. Used for backfill on a first poll.
-	AlertLimit int
-}
-
-// IngestResult says what Ingest did.
-type IngestResult struct {
-	New    int // items recorded for the first time
-	Queued int // alert rows queued
-}
-
-// Ingest records the batch in ONE transaction: the feed state, every item
-// not seen before (unique by feed+key, and by normalised link across all
-// feeds), and the alerts of new items (subject to AlertLimit). An item seen
-// before queues nothing.
-func (s *Store) Ingest(ctx context.Context, b Batch) (IngestResult, error) {
-	panic("store: Ingest not implemented")
-}
-
-// Pending returns up to limit queued alerts of one channel whose next attempt
-// is due at now, oldest published first (then by id). Alert.Topics holds only
-// IDs; Alert.Source is the feed's stored name or title; Alert.Attempt is the
-// number of the attempt about to be made (attempts so far + 1).
-func (s *Store) Pending(ctx context.Context, channel string, now time.Time, limit int) ([]alert.Alert, error) {
-	panic("store: Pending not implemented")
-}
-
-// NextDue returns when the next queued alert of the channel is due; ok is false when none is queued.
-func (s *Store) NextDue(ctx context.Context, channel string) (t time.Time, ok bool, err error) {
-	panic("store: NextDue not implemented")
-}
-
-// MarkSent records that the platform accepted the alert.
-func (s *Store) MarkSent(ctx context.Context, id int64, messageID string, at time.Time) error {
-	panic("store: MarkSent not implemented")
-}
-
-// MarkRetry records a failed attempt and when to try again; the alert stays queued.
-func (s *Store) MarkRetry(ctx context.Context, id int64, next time.Time, lastErr string) error {
-	panic("store: MarkRetry not implemented")
-}
-
-// MarkFailed records that the alert failed for good, with the reason.
-func (s *Store) MarkFailed(ctx context.Context, id int64, reason string, at time.Time) error {
-	panic("store: MarkFailed not implemented")
-}
-
-// QueueStats counts alerts by state.
-type QueueStats struct {
-	Queued int
-	Sent   int
-	Failed int
-}
-
-// QueueStats counts alert rows by state.
-func (s *Store) QueueStats(ctx context.Context) (QueueStats, error) {
-	panic("store: QueueStats not implemented")
-}
-
-// StoredItem is an item as kept in the store, with the topics it matched.
-type StoredItem struct {
-	alert.Item
-	Source    string // feed title as last seen
-	Topics    []string
-	FirstSeen time.Time
-}
-
-// Latest returns the n newest items (by Published) that matched at least one
-// topic, or the given topic when topic != "".
-func (s *Store) Latest(ctx context.Context, topic string, n int) ([]StoredItem, error) {
-	panic("store: Latest not implemented")
-}
-
-// Search returns the n newest items whose title or summary match all the
-// words (FTS5). User input never reaches FTS syntax: every word is quoted.
-func (s *Store) Search(ctx context.Context, words string, n int) ([]StoredItem, error) {
-	panic("store: Search not implemented")
-}
-
-// TopicCounts returns, per topic id, how many items matched it since the given time.
-func (s *Store) TopicCounts(ctx context.Context, since time.Time) (map[string]int, error) {
-	panic("store: TopicCounts not implemented")
-}
-
-// FailedAlert is an alert that failed for good.
-type FailedAlert struct {
-	ID      int64
-	Channel string
-	Title   string
-	Reason  string
-	At      time.Time
-}
-
-// FailedAlerts returns up to limit alerts that failed for good, newest first.
-func (s *Store) FailedAlerts(ctx context.Context, limit int) ([]FailedAlert, error) {
-	panic("store: FailedAlerts not implemented")
+// fromNS is the inverse of toNS.
+func fromNS(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
 }
