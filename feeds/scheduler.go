@@ -2,10 +2,27 @@ package feeds
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/policyradar/policyradar/alert"
+)
+
+// Scheduling defaults and bounds.
+const (
+	DefaultConcurrency = 8
+	DefaultPerHost     = 2
+	DefaultInterval    = 10 * time.Minute
+
+	minBackoff  = time.Minute
+	maxBackoff  = 6 * time.Hour
+	startSpread = 5 * time.Second // first polls of feeds with no schedule are spread over this
 )
 
 // PollFunc polls one feed. Its error decides the backoff (see RetryAfter).
@@ -30,25 +47,184 @@ type SchedulerOptions struct {
 
 // Scheduler polls each feed on its own interval with ±10% jitter; failures
 // back off exponentially from 1 minute to 6 hours, honouring Retry-After.
-type Scheduler struct{}
+//
+// Every feed has its own goroutine and timer, so a slow or hanging feed
+// delays nobody but itself. A poll first takes a slot of its host and only
+// then one of the global slots, so a feed waiting for its busy host never
+// holds a global slot that another host could use.
+type Scheduler struct {
+	poll       PollFunc
+	log        *slog.Logger
+	onSchedule func(url string, next time.Time, failures int)
+	perHost    int
+	slots      chan struct{}
 
+	mu    sync.Mutex
+	hosts map[string]chan struct{}
+	next  map[string]time.Time
+}
+
+// NewScheduler returns a Scheduler that calls poll for each due feed.
 func NewScheduler(opts SchedulerOptions, poll PollFunc) *Scheduler {
-	panic("feeds: NewScheduler not implemented")
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = DefaultConcurrency
+	}
+	if opts.PerHost <= 0 {
+		opts.PerHost = DefaultPerHost
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Scheduler{
+		poll:       poll,
+		log:        opts.Logger,
+		onSchedule: opts.OnSchedule,
+		perHost:    opts.PerHost,
+		slots:      make(chan struct{}, opts.Concurrency),
+		hosts:      make(map[string]chan struct{}),
+		next:       make(map[string]time.Time),
+	}
 }
 
-// Run polls the feeds until ctx is done, then waits for in-flight polls to return.
+// Run polls the feeds until ctx is done, then waits for in-flight polls to
+// return. It returns nil after a normal stop.
 func (s *Scheduler) Run(ctx context.Context, feeds []Scheduled) error {
-	panic("feeds: Scheduler.Run not implemented")
+	var wg sync.WaitGroup
+	for _, sf := range feeds {
+		wg.Go(func() { s.loop(ctx, sf) })
+	}
+	wg.Wait()
+	return nil
 }
 
-// Once polls every feed once (same concurrency limits) and returns when all are done.
+// loop is one feed's life: wait until due, poll, schedule the next poll.
+func (s *Scheduler) loop(ctx context.Context, sf Scheduled) {
+	f := sf.Feed
+	interval := f.Interval
+	if interval <= 0 {
+		interval = DefaultInterval
+	}
+	next, failures := sf.NextPoll, sf.Failures
+	if next.IsZero() {
+		next = time.Now().Add(time.Duration(rand.Float64() * float64(min(interval, startSpread))))
+	}
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		s.setNext(f.URL, next)
+		timer.Reset(time.Until(next))
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		err := s.pollOnce(ctx, f)
+		if ctx.Err() != nil {
+			return // shutting down: the poll's outcome says nothing of the feed
+		}
+		if err == nil {
+			failures = 0
+			next = time.Now().Add(jitter(interval, rand.Float64()))
+		} else {
+			failures++
+			wait := Backoff(failures, RetryAfter(err))
+			// Jitter upwards only, so the wait never undercuts Retry-After.
+			next = time.Now().Add(wait + time.Duration(rand.Float64()*0.1*float64(wait)))
+			s.log.Warn("feed poll failed",
+				slog.String("feed", f.URL), slog.Int("failures", failures),
+				slog.Time("next", next), slog.String("error", err.Error()))
+		}
+		s.setNext(f.URL, next)
+		if s.onSchedule != nil {
+			s.onSchedule(f.URL, next, failures)
+		}
+	}
+}
+
+// Once polls every feed once (same concurrency limits) and returns when all
+// are done, with the joined errors of the feeds that failed. It does not
+// call OnSchedule.
 func (s *Scheduler) Once(ctx context.Context, feeds []alert.Feed) error {
-	panic("feeds: Scheduler.Once not implemented")
+	errs := make([]error, len(feeds))
+	var wg sync.WaitGroup
+	for i, f := range feeds {
+		wg.Go(func() {
+			if err := s.pollOnce(ctx, f); err != nil {
+				errs[i] = fmt.Errorf("poll %s: %w", f.URL, err)
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// pollOnce polls f holding a slot of its host and a global slot.
+func (s *Scheduler) pollOnce(ctx context.Context, f alert.Feed) (err error) {
+	host := s.hostSlots(f.URL)
+	select {
+	case host <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-host }()
+	select {
+	case s.slots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.slots }()
+	defer func() {
+		// A bug in one poll must not take every other feed down with it.
+		if r := recover(); r != nil {
+			s.log.Error("feed poll panicked", slog.String("feed", f.URL), slog.Any("panic", r))
+			err = fmt.Errorf("poll panicked: %v", r)
+		}
+	}()
+	return s.poll(ctx, f)
+}
+
+func (s *Scheduler) hostSlots(rawURL string) chan struct{} {
+	key := rawURL
+	if u, err := url.Parse(rawURL); err == nil && u.Host != "" {
+		key = strings.ToLower(u.Hostname())
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.hosts[key]
+	if !ok {
+		c = make(chan struct{}, s.perHost)
+		s.hosts[key] = c
+	}
+	return c
+}
+
+func (s *Scheduler) setNext(url string, t time.Time) {
+	s.mu.Lock()
+	s.next[url] = t
+	s.mu.Unlock()
 }
 
 // NextPoll returns when the feed will next be polled (zero if unknown).
-func (s *Scheduler) NextPoll(url string) time.Time { panic("feeds: NextPoll not implemented") }
+func (s *Scheduler) NextPoll(url string) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.next[url]
+}
 
 // Backoff is the wait after the n-th consecutive failure (n >= 1): 1 min
-// doubling up to 6 h, at least retryAfter.
-func Backoff(n int, retryAfter time.Duration) time.Duration { panic("feeds: Backoff not implemented") }
+// doubling up to 6 h, at least retryAfter (itself capped at 6 h).
+func Backoff(n int, retryAfter time.Duration) time.Duration {
+	d := maxBackoff
+	if n < 1 {
+		n = 1
+	}
+	if n <= 20 { // 2^20 minutes is far past the cap; avoid overflow
+		d = min(minBackoff<<(n-1), maxBackoff)
+	}
+	return max(d, min(retryAfter, maxBackoff))
+}
+
+// jitter spreads d by ±10%; r is uniform in [0, 1).
+func jitter(d time.Duration, r float64) time.Duration {
+	return d + time.Duration((2*r-1)*0.1*float64(d))
+}
