@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"unicode/utf8"
 
-		"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/htmlindex"
 	"golang.org/x/text/encoding/unicode"
