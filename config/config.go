@@ -124,7 +124,7 @@ func Parse(name string, data []byte, getenv func(string) string) (*Config, error
 		return nil, d.err()
 	}
 	c := &Config{Path: name}
-	var m meta
+	m := meta{malformed: map[string]bool{}}
 	d.decodeConfig(root, c, &m)
 	d.check(c, &m)
 	if err := d.err(); err != nil {

@@ -13,7 +13,8 @@ import (
 // file is read.
 type meta struct {
 	listenSet                           bool
-	feedsLine, topicsLine, channelsLine int // 0 when absent
+	malformed                           map[string]bool // sections reported as not a list
+	feedsLine, topicsLine, channelsLine int             // 0 when absent
 	feeds                               []feedMeta
 	topics                              []topicMeta
 	channels                            []channelMeta
@@ -53,19 +54,19 @@ func (d *decoder) decodeConfig(root ast.Node, c *Config, m *meta) {
 			d.decodePoll(e.value, &c.Poll)
 		case "feeds":
 			m.feedsLine = e.line
-			d.sequence(e.value, "feeds", "- url: https://example.org/feed.xml", func(n ast.Node) {
+			m.malformed[e.key] = !d.sequence(e.value, "feeds", "- url: https://example.org/feed.xml", func(n ast.Node) {
 				f, fm := d.decodeFeed(n)
 				c.Feeds, m.feeds = append(c.Feeds, f), append(m.feeds, fm)
 			})
 		case "topics":
 			m.topicsLine = e.line
-			d.sequence(e.value, "topics", "- id: export-controls", func(n ast.Node) {
+			m.malformed[e.key] = !d.sequence(e.value, "topics", "- id: export-controls", func(n ast.Node) {
 				t, tm := d.decodeTopic(n)
 				c.Topics, m.topics = append(c.Topics, t), append(m.topics, tm)
 			})
 		case "channels":
 			m.channelsLine = e.line
-			d.sequence(e.value, "channels", "- console: true", func(n ast.Node) {
+			m.malformed[e.key] = !d.sequence(e.value, "channels", "- console: true", func(n ast.Node) {
 				ch, cm := d.decodeChannel(n)
 				c.Channels, m.channels = append(c.Channels, ch), append(m.channels, cm)
 			})
@@ -77,8 +78,9 @@ func (d *decoder) decodeConfig(root ast.Node, c *Config, m *meta) {
 	})
 }
 
-// sequence hands each entry of a list to each; example shows how an entry starts.
-func (d *decoder) sequence(n ast.Node, what, example string, each func(ast.Node)) {
+// sequence hands each entry of a list to each; example shows how an entry
+// starts. It reports false when n is not a list.
+func (d *decoder) sequence(n ast.Node, what, example string, each func(ast.Node)) bool {
 	switch v := d.resolve(n).(type) {
 	case nil, *ast.NullNode:
 	case *ast.SequenceNode:
@@ -87,7 +89,9 @@ func (d *decoder) sequence(n ast.Node, what, example string, each func(ast.Node)
 		}
 	default:
 		d.add(line(v), fmt.Sprintf("%s must be a list, not %s", what, kind(v)), "start each entry on its own line with '"+example+"'")
+		return false
 	}
+	return true
 }
 
 func (d *decoder) decodeHTTP(n ast.Node, h *HTTP, m *meta) {

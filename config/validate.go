@@ -24,13 +24,13 @@ const (
 // check finds the problems that need the whole file: missing sections,
 // duplicates, references to topics, and channels whose platform has no token.
 func (d *decoder) check(c *Config, m *meta) {
-	if len(c.Feeds) == 0 {
+	if len(c.Feeds) == 0 && !m.malformed["feeds"] {
 		d.add(m.feedsLine, "the configuration has no feeds", "add feeds: with at least one '- url: https://example.org/feed.xml'")
 	}
-	if len(c.Topics) == 0 {
+	if len(c.Topics) == 0 && !m.malformed["topics"] {
 		d.add(m.topicsLine, "the configuration has no topics", `add topics: with at least one '- id: my-topic' and its any: ["keyword"]`)
 	}
-	if len(c.Channels) == 0 {
+	if len(c.Channels) == 0 && !m.malformed["channels"] {
 		d.add(m.channelsLine, "the configuration has no channels, so alerts go nowhere", "add channels: with at least one entry, such as '- console: true'")
 	}
 
