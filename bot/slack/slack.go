@@ -4,18 +4,65 @@ package slack
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
 
 	"github.com/policyradar/policyradar/alert"
 )
 
+// DefaultAPIURL is Slack's Web API.
+const DefaultAPIURL = "https://slack.com/api/"
+
+// requestTimeout bounds one Web API call when the caller's context has no
+// deadline of its own, so a hung connection cannot stall a channel forever.
+const requestTimeout = 30 * time.Second
+
 // Sender posts alerts to one Slack channel.
-type Sender struct{}
+type Sender struct {
+	api     *slackgo.Client
+	token   string
+	channel string
+	logger  *slog.Logger
+}
 
 // NewSender returns a Sender posting to channelID with the bot token through
 // the Web API at apiURL (e.g. "https://slack.com/api/").
 func NewSender(token, apiURL, channelID string, logger *slog.Logger) *Sender {
-	panic("slack: NewSender not implemented")
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &Sender{
+		api:     newClient(token, apiURL),
+		token:   token,
+		channel: channelID,
+		logger:  logger.With(slog.String("channel", "slack:"+channelID)),
+	}
+}
+
+// newClient builds a slack-go client whose HTTP client records each
+// response's status and Retry-After for classify, and never follows
+// redirects: the token travels in the form body and must not be re-posted to
+// wherever a redirect points.
+func newClient(token, apiURL string) *slackgo.Client {
+	if apiURL == "" {
+		apiURL = DefaultAPIURL
+	}
+	if !strings.HasSuffix(apiURL, "/") {
+		apiURL += "/"
+	}
+	hc := &http.Client{
+		Timeout: requestTimeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+	return slackgo.New(token, slackgo.OptionAPIURL(apiURL), slackgo.OptionHTTPClient(recordingClient{c: hc}))
 }
 
 // Send posts the alert. It returns the message timestamp. Errors:
@@ -23,5 +70,29 @@ func NewSender(token, apiURL, channelID string, logger *slog.Logger) *Sender {
 // channel_not_found, not_in_channel, invalid_auth and other errors that
 // retrying cannot fix; anything else is retried with backoff by the caller.
 func (s *Sender) Send(ctx context.Context, a alert.Alert) (string, error) {
-	panic("slack: Send not implemented")
+	text, blocks := Blocks(a)
+	resp := &response{}
+	ctx = context.WithValue(ctx, responseKey{}, resp)
+	_, ts, err := s.api.PostMessageContext(ctx, s.channel,
+		slackgo.MsgOptionText(text, false), // escaped by Blocks, the mention kept live
+		slackgo.MsgOptionBlocks(blocks...),
+		// Alerts already carry title, snippet and source; an unfurl would
+		// repeat them in a large card, and the linked site would learn of
+		// every channel an item is posted to.
+		slackgo.MsgOptionDisableLinkUnfurl(),
+		slackgo.MsgOptionDisableMediaUnfurl(),
+		// No automatic linking of bare names: only explicit markup counts,
+		// and all markup from feeds is escaped.
+		slackgo.MsgOptionParse(false),
+		slackgo.MsgOptionLinkNames(false),
+	)
+	if err != nil {
+		if isContextErr(ctx, err) {
+			return "", fmt.Errorf("post alert %d: %w", a.ID, ctx.Err())
+		}
+		err = redact(classify(err, resp), s.token)
+		s.logger.Debug("post failed", slog.Int64("alert", a.ID), slog.String("error", err.Error()))
+		return "", fmt.Errorf("post alert %d: %w", a.ID, err)
+	}
+	return ts, nil
 }
