@@ -311,3 +311,38 @@ func TestLookup(t *testing.T) {
 		}
 	}
 }
+
+func TestAnchorsAndMergeKeys(t *testing.T) {
+	t.Parallel()
+	c := mustParse(t, `feeds:
+  - &slow
+    url: https://example.org/a.xml
+    interval: 1h
+    topics: [t]
+  - <<: *slow
+    url: https://example.org/b.xml
+    interval: 2h
+topics:
+  - id: t
+    any: &words [BIS, "entity list"]
+    none: *words
+channels:
+  - console: true
+`, noEnv)
+	if c.Feeds[0].Interval != time.Hour || c.Feeds[1].Interval != 2*time.Hour || !reflect.DeepEqual(c.Feeds[1].Topics, []string{"t"}) {
+		t.Errorf("merge keys not applied: %+v", c.Feeds)
+	}
+	if !reflect.DeepEqual(c.Topics[0].None, []string{"BIS", "entity list"}) {
+		t.Errorf("alias not followed: none = %q", c.Topics[0].None)
+	}
+}
+
+func BenchmarkParseDefault(b *testing.B) {
+	data := config.DefaultYAML()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := config.Parse("bench.yaml", data, noEnv); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

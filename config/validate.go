@@ -45,7 +45,12 @@ func (d *decoder) check(c *Config, m *meta) {
 		}
 		topicLine[t.ID] = t.Line
 	}
-	ids := c.TopicIDs()
+	var ids []string // defined, distinct, for suggestions
+	for _, id := range c.TopicIDs() {
+		if _, ok := topicLine[id]; ok && !contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
 	known := func(refs []lineStr, owner string) {
 		for _, r := range refs {
 			if _, ok := topicLine[r.v]; !ok {

@@ -135,7 +135,7 @@ func TestParseReportsAllMistakesAtOnce(t *testing.T) {
 		path + ":3: unknown key `intervall` in poll — did you mean `interval`?",
 		path + `:4: poll.timeout "soon" is not a duration`,
 		path + `:6: feed url "example.org/feed.xml" does not start with https:// or http://`,
-		path + ":8: a feed names topic \"export-control\", which is not defined — did you mean `export-controls`?",
+		path + ":8: a feed names topic \"export-control\", which is not defined — did you mean `export-controls`? (topics are export-controls)",
 		path + ":11: topic any: invalid regular expression /(unclosed/",
 		path + `:12: topic id "export-controls" is used twice (first on line 10)`,
 		path + ":15: a slack: channel needs slack.token",
