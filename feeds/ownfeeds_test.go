@@ -132,3 +132,15 @@ func FuzzParse(f *testing.F) {
 }
 
 func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
+
+// TestParseFromFile: a feed read from a file resolves relative links
+// against its own site link, not against the file.
+func TestParseFromFile(t *testing.T) {
+	_, items, err := feeds.Parse(ownFeed(t, "rss-relative-xmlbase.xml"), "file:///tmp/feed.xml", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := items[1].Link, "https://policy.example/notes/export-controls"; got != want {
+		t.Errorf("link = %q, want %q", got, want)
+	}
+}

@@ -42,8 +42,10 @@ func parseDocument(data []byte, contentType, feedURL string, now time.Time) (*do
 		return nil, fmt.Errorf("parse feed: %w", err)
 	}
 
+	// Relative links resolve against the feed's URL; a feed read from a file
+	// (or with no URL) speaks for itself through its self or site link.
 	base := feedURL
-	if u, err := url.Parse(base); err != nil || !u.IsAbs() {
+	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 		base = firstNonEmpty(feed.FeedLink, feed.Link)
 	}
 	doc := &document{

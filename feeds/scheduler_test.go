@@ -271,3 +271,38 @@ func TestRunStopsOnCancel(t *testing.T) {
 		t.Errorf("%d polls still running after Run returned", g.cur.Load())
 	}
 }
+
+// TestRunSpreadsFirstPolls: feeds with no schedule start within
+// min(interval, 5s), not all at the same instant.
+func TestRunSpreadsFirstPolls(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	g := newGate()
+	s := feeds.NewScheduler(feeds.SchedulerOptions{Concurrency: 8, PerHost: 8}, g.poll)
+	var list []feeds.Scheduled
+	for _, f := range feedList(6, func(int) string { return "spread.example" }) {
+		f.Interval = 500 * time.Millisecond
+		list = append(list, feeds.Scheduled{Feed: f})
+	}
+	before := time.Now()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, list) }()
+	for range list {
+		<-g.started // polls stay blocked, so NextPoll still shows the first schedule
+	}
+	seen := map[time.Time]bool{}
+	for _, sf := range list {
+		next := s.NextPoll(sf.Feed.URL)
+		if next.Before(before) || next.After(before.Add(500*time.Millisecond)) {
+			t.Errorf("%s first poll at +%s, want within 500ms", sf.Feed.URL, next.Sub(before))
+		}
+		seen[next] = true
+	}
+	if len(seen) < 2 {
+		t.Error("every first poll was scheduled at the same instant")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
