@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/policyradar/policyradar/alert"
 )
@@ -84,7 +85,15 @@ func (s *Store) Search(ctx context.Context, words string, n int) ([]StoredItem, 
 // each word becomes a quoted string (inner quotes doubled), so operators,
 // column filters, prefixes and parentheses are only text. Words with no
 // letter or digit would be empty phrases after tokenising and are dropped.
+// Control characters (NUL ends an FTS5 string early) and invalid UTF-8
+// separate words.
 func ftsQuery(words string) string {
+	words = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(words, " "))
 	var parts []string
 	for _, w := range strings.Fields(words) {
 		if !strings.ContainsFunc(w, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }) {

@@ -95,6 +95,8 @@ func TestSearch(t *testing.T) {
 		{"caret and plus", "^open + weights", []string{`New "export controls" on open weights`, "Open weights model released"}},
 		{"braces and colon", "{title summary}: open", nil},
 		{"sql quote", "' OR 1=1 --", nil},
+		{"NUL byte", "open\x00weights", []string{`New "export controls" on open weights`, "Open weights model released"}},
+		{"invalid UTF-8", "weights\xff", []string{`New "export controls" on open weights`, "Open weights model released"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
