@@ -73,7 +73,6 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 	}
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
-	db.SetConnMaxIdleTime(0)
 
 	s := &Store{db: db, path: path, logger: logger, writeSem: make(chan struct{}, 1)}
 	if err := s.migrate(ctx); err != nil {
