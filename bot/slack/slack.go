@@ -5,7 +5,6 @@ package slack
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -34,9 +33,7 @@ type Sender struct {
 // NewSender returns a Sender posting to channelID with the bot token through
 // the Web API at apiURL (e.g. "https://slack.com/api/").
 func NewSender(token, apiURL, channelID string, logger *slog.Logger) *Sender {
-	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
+	logger = orDiscard(logger)
 	return &Sender{
 		api:     newClient(token, apiURL),
 		token:   token,
@@ -49,7 +46,7 @@ func NewSender(token, apiURL, channelID string, logger *slog.Logger) *Sender {
 // response's status and Retry-After for classify, and never follows
 // redirects: the token travels in the form body and must not be re-posted to
 // wherever a redirect points.
-func newClient(token, apiURL string) *slackgo.Client {
+func newClient(token, apiURL string, opts ...slackgo.Option) *slackgo.Client {
 	if apiURL == "" {
 		apiURL = DefaultAPIURL
 	}
@@ -62,7 +59,8 @@ func newClient(token, apiURL string) *slackgo.Client {
 			return http.ErrUseLastResponse
 		},
 	}
-	return slackgo.New(token, slackgo.OptionAPIURL(apiURL), slackgo.OptionHTTPClient(recordingClient{c: hc}))
+	opts = append([]slackgo.Option{slackgo.OptionAPIURL(apiURL), slackgo.OptionHTTPClient(recordingClient{c: hc})}, opts...)
+	return slackgo.New(token, opts...)
 }
 
 // Send posts the alert. It returns the message timestamp. Errors:

@@ -9,9 +9,9 @@
 //	srv.Heal()                                   // back to normal
 //	posts := srv.Posts()                         // what was accepted, in order
 //
-// It serves chat.postMessage and auth.test (the Socket Mode part serves
-// apps.connections.open and the WebSocket). Faults apply to chat.postMessage
-// unless Fault.On names another method.
+// It serves chat.postMessage, auth.test and Socket Mode (apps.connections.open,
+// the WebSocket, response_url; see socketmode.go). Faults apply to
+// chat.postMessage unless Fault.On names another method.
 package slacktest
 
 import (
@@ -48,6 +48,7 @@ type Server struct {
 	faults   []*armed
 	seq      int
 	changed  chan struct{} // closed and replaced on every accepted post
+	sock     socketState
 
 	closeOnce sync.Once
 }
@@ -61,6 +62,7 @@ func New() *Server {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/{method}", s.serveAPI)
+	s.initSocket(mux)
 	s.srv = httptest.NewServer(mux)
 	return s
 }
@@ -68,10 +70,14 @@ func New() *Server {
 // URL is the Web API base, ending in "/api/", for slack.api_url.
 func (s *Server) URL() string { return s.srv.URL + "/api/" }
 
-// Close releases any hanging request and shuts the server down.
+// Close releases any hanging request, cuts the Socket Mode connections and
+// shuts the server down; it returns when all of the fake's goroutines ended.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
+		s.mu.Lock()
 		close(s.done)
+		s.mu.Unlock()
+		s.closeSockets()
 		s.srv.CloseClientConnections()
 		s.srv.Close()
 	})
@@ -195,13 +201,16 @@ func writeJSON(w http.ResponseWriter, v any) {
 
 // Texts returns the post's top-level text and every "text" string found
 // anywhere in its blocks, for tests that scan what readers would see.
-func (p Post) Texts() []string {
-	out := []string{p.Text}
-	if len(p.Blocks) == 0 {
+func (p Post) Texts() []string { return append([]string{p.Text}, TextsOf(p.Blocks)...) }
+
+// TextsOf returns every string under a "text" key anywhere in raw JSON.
+func TextsOf(raw json.RawMessage) []string {
+	var out []string
+	if len(raw) == 0 {
 		return out
 	}
 	var v any
-	if err := json.Unmarshal(p.Blocks, &v); err != nil {
+	if err := json.Unmarshal(raw, &v); err != nil {
 		return out
 	}
 	var walk func(any)
