@@ -125,7 +125,7 @@ func (c *Commands) latest(ctx context.Context, args []string) (alert.Reply, erro
 		r.Title = "Latest in " + c.topicName(topic)
 	}
 	if len(items) == 0 {
-		r.Text = "Nothing yet: no item has matched since the radar started."
+		r.Text = "Nothing alerted yet."
 	}
 	return r, nil
 }
@@ -181,16 +181,16 @@ func (c *Commands) feeds(ctx context.Context) (alert.Reply, error) {
 	for _, f := range c.Feeds {
 		line := f.Name
 		i, ok := byURL[f.URL]
+		if line == "" && ok {
+			line = states[i].Title
+		}
+		if line == "" {
+			line = f.URL
+		}
 		if !ok {
 			line += " — not polled yet"
 		} else {
 			s := states[i]
-			if line == "" {
-				line = s.Title
-			}
-			if line == "" {
-				line = f.URL
-			}
 			if s.LastSuccess.IsZero() {
 				line += " — never succeeded"
 			} else {
@@ -222,6 +222,11 @@ func (c *Commands) replyItems(items []store.StoredItem) []alert.ReplyItem {
 	out := make([]alert.ReplyItem, len(items))
 	for i, it := range items {
 		out[i] = alert.ReplyItem{Title: it.Title, Link: it.Link, Source: it.Source, Published: it.Published, Topics: it.Topics}
+		for _, f := range c.Feeds {
+			if f.URL == it.FeedURL && f.Name != "" {
+				out[i].Source = f.Name
+			}
+		}
 	}
 	return out
 }

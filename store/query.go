@@ -24,8 +24,10 @@ const storedColumns = `i.feed_url, i.key, i.guid, i.link, i.title, i.summary, i.
 	i.categories, i.published, i.dated, i.first_seen, COALESCE(f.title, ''),
 	(SELECT json_group_array(t.topic) FROM item_topics t WHERE t.item_id = i.id)`
 
-// Latest returns the n newest items (by Published) that matched at least one
-// topic, or the given topic when topic != "".
+// Latest returns the n newest alerted items (by Published): items that
+// matched a topic (the given one when topic != "") and queued at least one
+// alert. Items only recorded as seen (a first poll with a small backfill,
+// items older than max_item_age) are left out.
 func (s *Store) Latest(ctx context.Context, topic string, n int) ([]StoredItem, error) {
 	if n <= 0 {
 		return nil, nil
@@ -38,6 +40,7 @@ func (s *Store) Latest(ctx context.Context, topic string, n int) ([]StoredItem, 
 		rows, err = s.db.QueryContext(ctx, `SELECT `+storedColumns+`
 			FROM items i LEFT JOIN feeds f ON f.url = i.feed_url
 			WHERE EXISTS (SELECT 1 FROM item_topics t WHERE t.item_id = i.id)
+			AND EXISTS (SELECT 1 FROM alerts a WHERE a.item_id = i.id)
 			ORDER BY i.published DESC, i.id DESC
 			LIMIT ?`, n)
 	} else {
@@ -46,6 +49,7 @@ func (s *Store) Latest(ctx context.Context, topic string, n int) ([]StoredItem, 
 			JOIN items i ON i.id = it.item_id
 			LEFT JOIN feeds f ON f.url = i.feed_url
 			WHERE it.topic = ?
+			AND EXISTS (SELECT 1 FROM alerts a WHERE a.item_id = i.id)
 			ORDER BY it.published DESC, it.item_id DESC
 			LIMIT ?`, topic, n)
 	}

@@ -13,14 +13,15 @@ import (
 func seedItems(t *testing.T, s *store.Store) {
 	t.Helper()
 	ingest(t, s, feedA, -1,
-		matched(item(feedA, "1", "https://a.example/1", "Open weights model released", 1), "model-releases"),
-		matched(item(feedA, "2", "https://a.example/2", "BIS adds labs to the entity list", 2), "export-controls"),
+		matched(item(feedA, "1", "https://a.example/1", "Open weights model released", 1), "model-releases", "slack:C1"),
+		matched(item(feedA, "2", "https://a.example/2", "BIS adds labs to the entity list", 2), "export-controls", "slack:C1"),
 		store.IngestItem{Item: item(feedA, "3", "https://a.example/3", "Weather report: open skies", 3)},
 	)
 	ingest(t, s, feedB, -1,
 		store.IngestItem{
 			Item:   item(feedB, "4", "https://b.example/4", `New "export controls" on open weights`, 4),
 			Topics: []string{"export-controls", "model-releases"},
+			Alerts: []store.QueuedAlert{{Channel: "discord:1", Topics: []string{"export-controls", "model-releases"}}},
 		},
 	)
 }
@@ -50,6 +51,11 @@ func TestLatest(t *testing.T) {
 				t.Errorf("Latest = %q, want %q", titles, tc.want)
 			}
 		})
+	}
+	// A matching item that queued no alert (backfill, max_item_age) is not "alerted".
+	ingest(t, s, feedB, -1, matched(item(feedB, "5", "https://b.example/5", "Quiet open weights", 5), "model-releases"))
+	if got, _ := s.Latest(context.Background(), "model-releases", 10); slices.Contains(storedTitles(got), "Quiet open weights") {
+		t.Errorf("Latest lists an item that was never alerted: %q", storedTitles(got))
 	}
 	got, _ := s.Latest(context.Background(), "", 1)
 	if len(got) != 1 {
