@@ -74,6 +74,28 @@ func TestJitter(t *testing.T) {
 	}
 }
 
+func TestFirstPoll(t *testing.T) {
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name     string
+		interval time.Duration
+		r        float64
+		want     time.Duration
+	}{
+		{"at once", time.Hour, 0, 0},
+		{"long interval spread over 5s", time.Hour, 0.5, 2500 * time.Millisecond},
+		{"short interval spread over it", time.Second, 0.5, 500 * time.Millisecond},
+		{"never beyond 5s", 24 * time.Hour, 0.999, 4995 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := firstPoll(now, tt.interval, tt.r).Sub(now); got != tt.want {
+				t.Errorf("firstPoll(%s, %v) = +%s, want +%s", tt.interval, tt.r, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestToUTF8(t *testing.T) {
 	tests := []struct {
 		name        string

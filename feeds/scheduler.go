@@ -106,7 +106,7 @@ func (s *Scheduler) loop(ctx context.Context, sf Scheduled) {
 	}
 	next, failures := sf.NextPoll, sf.Failures
 	if next.IsZero() {
-		next = time.Now().Add(time.Duration(rand.Float64() * float64(min(interval, startSpread))))
+		next = firstPoll(time.Now(), interval, rand.Float64())
 	}
 	timer := time.NewTimer(0)
 	defer timer.Stop()
@@ -222,6 +222,12 @@ func Backoff(n int, retryAfter time.Duration) time.Duration {
 		d = min(minBackoff<<(n-1), maxBackoff)
 	}
 	return max(d, min(retryAfter, maxBackoff))
+}
+
+// firstPoll spreads the first polls of feeds with no schedule over
+// min(interval, 5s) from now; r is uniform in [0, 1).
+func firstPoll(now time.Time, interval time.Duration, r float64) time.Time {
+	return now.Add(time.Duration(r * float64(min(interval, startSpread))))
 }
 
 // jitter spreads d by ±10%; r is uniform in [0, 1).

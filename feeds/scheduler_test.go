@@ -272,8 +272,8 @@ func TestRunStopsOnCancel(t *testing.T) {
 	}
 }
 
-// TestRunSpreadsFirstPolls: feeds with no schedule start within
-// min(interval, 5s), not all at the same instant.
+// TestRunSpreadsFirstPolls: feeds with no schedule are not all polled at
+// the same instant (TestFirstPoll checks the bound).
 func TestRunSpreadsFirstPolls(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	g := newGate()
@@ -290,11 +290,12 @@ func TestRunSpreadsFirstPolls(t *testing.T) {
 	for range list {
 		<-g.started // polls stay blocked, so NextPoll still shows the first schedule
 	}
+	after := time.Now()
 	seen := map[time.Time]bool{}
 	for _, sf := range list {
 		next := s.NextPoll(sf.Feed.URL)
-		if next.Before(before) || next.After(before.Add(500*time.Millisecond)) {
-			t.Errorf("%s first poll at +%s, want within 500ms", sf.Feed.URL, next.Sub(before))
+		if next.Before(before) || next.After(after) {
+			t.Errorf("%s first poll at %v, want between %v and %v", sf.Feed.URL, next, before, after)
 		}
 		seen[next] = true
 	}
