@@ -38,6 +38,7 @@ type use struct {
 // pattern is one distinct keyword, shared by every topic that lists it.
 type pattern struct {
 	re     *regexp.Regexp // nil for a plain phrase
+	lit    []byte         // lower-case literal every match of re contains, if any
 	fields uint8          // union of the fields of the topics using it
 	uses   []use
 }
@@ -61,6 +62,11 @@ type index struct {
 	pfxRoot  [256]int32       // first byte -> byte-trie state (0: none)
 	pfxEdges map[uint64]int32 // state<<8 | byte -> next state
 	pfxOut   []int32          // state -> prefix id ending there, or -1
+
+	// Built by freeze for matching.
+	table       wordTable
+	trie        *byteTrie
+	hasPrefixes bool
 }
 
 func newIndex() *index {
@@ -156,17 +162,11 @@ func (x *index) newState() int32 {
 	return int32(len(x.pfxOut) - 1)
 }
 
-// prefixesOf appends the ids of every prefix that folded word w starts with.
-func (x *index) prefixesOf(w []byte, dst []int32) []int32 {
-	state := x.pfxRoot[w[0]]
-	for i := 1; state != 0; i++ {
-		if id := x.pfxOut[state]; id >= 0 {
-			dst = append(dst, id)
-		}
-		if i == len(w) {
-			break
-		}
-		state = x.pfxEdges[uint64(state)<<8|uint64(w[i])]
-	}
-	return dst
+// freeze builds the lookup structures that matching uses and drops the
+// maps that only building needs.
+func (x *index) freeze() {
+	x.table = newWordTable(x.vocab)
+	x.hasPrefixes = len(x.prefixes) > 0
+	x.trie = newByteTrie(x.prefixes, x.pfxRoot, x.pfxEdges, x.pfxOut)
+	x.vocab, x.prefixes, x.pfxEdges = nil, nil, nil
 }

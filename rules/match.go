@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"cmp"
 	"slices"
 	"strings"
@@ -8,10 +9,13 @@ import (
 	"github.com/policyradar/policyradar/alert"
 )
 
-// token is one word of a segment: its place in the raw text, its vocabulary
-// id (-1 when no phrase uses it) and the prefixes it starts with.
+// token is a word of a segment that some phrase may use: its place in the
+// raw text, its position among all the words (to tell adjacent words), its
+// vocabulary id (-1 when no phrase has it) and the prefixes it starts with.
+// Words that no phrase can use are not kept.
 type token struct {
 	start, end int32
+	pos        int32
 	id         int32
 	p0, p1     int32 // range of scratch.pfx
 }
@@ -37,6 +41,7 @@ type scratch struct {
 	cands   []int32
 	bounds  []int32
 	words   []string
+	lower   []byte
 
 	epoch      uint32
 	topicStamp []uint32 // topic -> epoch when it became a candidate
@@ -134,30 +139,28 @@ func (s *Set) match(sc *scratch, it *alert.Item, only []string) []alert.Match {
 func (s *Set) scan(sc *scratch, text string, field uint8, seg int32) {
 	x := s.plain
 	toks, pfx, buf := sc.toks[:0], sc.pfx[:0], sc.buf
-	hasPrefixes := len(x.prefixes) > 0
-	for i := 0; ; {
-		start, end, ascii := nextWord(text, i)
+	for i, pos := 0, int32(0); ; pos++ {
+		start, end, w, h := sc.f.next(text, i, buf)
+		buf = w
 		if start >= len(text) {
 			break
 		}
 		i = end
-		buf = sc.f.fold(buf[:0], text[start:end], ascii)
-		id, ok := x.vocab[string(buf)]
-		if !ok {
-			id = -1
-		}
+		id := x.table.lookup(w, h)
 		p0 := int32(len(pfx))
-		if hasPrefixes && len(buf) > 0 {
-			pfx = x.prefixesOf(buf, pfx)
+		if x.hasPrefixes {
+			pfx = x.trie.prefixesOf(w, pfx)
 		}
-		toks = append(toks, token{start: int32(start), end: int32(end), id: id, p0: p0, p1: int32(len(pfx))})
+		if id >= 0 || int32(len(pfx)) > p0 {
+			toks = append(toks, token{start: int32(start), end: int32(end), pos: pos, id: id, p0: p0, p1: int32(len(pfx))})
+		}
 	}
 	sc.toks, sc.pfx, sc.buf = toks, pfx, buf
 
 	for i := range toks {
-		start := toks[i].start
+		start, pos := toks[i].start, toks[i].pos
 		var n int32
-		for j := i; j < len(toks); j++ {
+		for j := i; j < len(toks) && toks[j].pos == pos+int32(j-i); j++ {
 			t := &toks[j]
 			nd := &x.nodes[n]
 			if nd.pfx && t.p1 > t.p0 {
@@ -188,36 +191,38 @@ func (s *Set) scan(sc *scratch, text string, field uint8, seg int32) {
 // matchRegexes runs each regular expression over the fields it is searched
 // in and reports whether any matched.
 func (s *Set) matchRegexes(sc *scratch, it *alert.Item) bool {
-	any := false
-	for _, p := range s.regexes {
-		pat := &s.pats[p]
-		for f := fieldTitle; f < numFields; f++ {
-			if pat.fields&(1<<f) == 0 {
-				continue
-			}
-			if f == fieldCategories {
-				for i, c := range it.Categories {
-					any = s.matchRegex(sc, p, c, f, int32(i)) || any
-				}
-				continue
-			}
-			any = s.matchRegex(sc, p, segment(it, f, 0), f, 0) || any
+	found := false
+	for f := fieldTitle; f < numFields; f++ {
+		if s.reFields&(1<<f) == 0 {
+			continue
 		}
+		if f == fieldCategories {
+			for i, c := range it.Categories {
+				found = s.matchRegexesIn(sc, c, f, int32(i)) || found
+			}
+			continue
+		}
+		found = s.matchRegexesIn(sc, segment(it, f, 0), f, 0) || found
 	}
-	return any
+	return found
 }
 
-func (s *Set) matchRegex(sc *scratch, p int32, text string, field uint8, seg int32) bool {
-	re := s.pats[p].re
-	if !re.MatchString(text) {
-		return false
-	}
-	pats := []int32{p}
+func (s *Set) matchRegexesIn(sc *scratch, text string, field uint8, seg int32) bool {
+	sc.lower = lowerASCII(sc.lower[:0], text)
 	found := false
-	for _, loc := range re.FindAllStringIndex(text, -1) {
-		if loc[1] > loc[0] { // an empty match is no keyword to report
-			sc.record(pats, field, seg, int32(loc[0]), int32(loc[1]))
-			found = true
+	for ri, p := range s.regexes {
+		pat := &s.pats[p]
+		if pat.fields&(1<<field) == 0 {
+			continue
+		}
+		if len(pat.lit) > 0 && !bytes.Contains(sc.lower, pat.lit) {
+			continue
+		}
+		for _, loc := range pat.re.FindAllStringIndex(text, -1) {
+			if loc[1] > loc[0] { // an empty match is no keyword to report
+				sc.record(s.regexes[ri:ri+1], field, seg, int32(loc[0]), int32(loc[1]))
+				found = true
+			}
 		}
 	}
 	return found

@@ -26,13 +26,14 @@ type Topic struct {
 
 // Set is a compiled set of topics, safe for concurrent use.
 type Set struct {
-	topics  []topic
-	byID    map[string]int32
-	pats    []pattern
-	plain   *index
-	regexes []int32 // ids of the regular-expression patterns
-	fields  uint8   // fields that some plain pattern is searched in
-	pool    sync.Pool
+	topics   []topic
+	byID     map[string]int32
+	pats     []pattern
+	plain    *index
+	regexes  []int32 // ids of the regular-expression patterns
+	fields   uint8   // fields that some plain pattern is searched in
+	reFields uint8   // fields that some regular expression is searched in
+	pool     sync.Pool
 }
 
 // topic is a compiled Topic: pattern ids per role and the fields searched.
@@ -80,6 +81,7 @@ func Compile(topics []Topic) (*Set, error) {
 					keys[k.key()] = p
 					s.pats = append(s.pats, pattern{re: k.re})
 					if k.re != nil {
+						s.pats[p].lit = []byte(requiredLiteral(k.re.String()))
 						s.regexes = append(s.regexes, p)
 					} else {
 						s.plain.add(k, p)
@@ -89,6 +91,8 @@ func Compile(topics []Topic) (*Set, error) {
 				pat.fields |= ct.in
 				if k.re == nil {
 					s.fields |= ct.in
+				} else {
+					s.reFields |= ct.in
 				}
 				if n := len(pat.uses); n > 0 && pat.uses[n-1].topic == int32(ti) {
 					pat.uses[n-1].role |= l.role
@@ -100,6 +104,7 @@ func Compile(topics []Topic) (*Set, error) {
 		}
 		s.topics = append(s.topics, ct)
 	}
+	s.plain.freeze()
 	s.pool.New = func() any { return newScratch(len(s.topics), len(s.pats)) }
 	return s, nil
 }

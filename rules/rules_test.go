@@ -53,6 +53,8 @@ func TestMatch(t *testing.T) {
 		{"prefix must start a word", one("break*"), title("a jailbreak"), nil, nil},
 		{"regex finds every spelling", one("/gpt-?4o?/"), title("GPT-4o launched; gpt4 too"), nil, hit("GPT-4o", "gpt4")},
 		{"regex runs over raw text", one(`/\$\d+ million/`), title("Startup raises $40 million"), nil, hit("$40 million")},
+		{"regex folds the Kelvin sign", one("/kelvin/"), title("\u212Aelvin scale"), nil, hit("\u212Aelvin")},
+		{"regex prefilter ignores case", one("/Open ?AI/"), title("OPENAI and openai"), nil, hit("OPENAI")},
 		{"regex without match", one("/gpt-?4o?/"), title("GPT-3 only"), nil, nil},
 		{"none excludes the topic", []rules.Topic{exportControls}, title("BIS (Bank for International Settlements) report"), nil, nil},
 		{"none absent", []rules.Topic{exportControls}, title("BIS adds 12 firms to the Entity List"), nil,

@@ -177,3 +177,56 @@ func foldWords(s string) []string {
 		i = end
 	}
 }
+
+// FNV-1a, for the vocabulary table.
+const (
+	fnvOffset uint32 = 2166136261
+	fnvPrime  uint32 = 16777619
+)
+
+func hashWord(b []byte) uint32 {
+	h := fnvOffset
+	for _, c := range b {
+		h = (h ^ uint32(c)) * fnvPrime
+	}
+	return h
+}
+
+// next finds the next word of text at or after i, and returns its place, its
+// comparison form (in buf, reused) and that form's hash. start == len(text)
+// when there is no word left. ASCII words, the bulk of the text, are found,
+// folded and hashed in one pass; anything else goes through nextWord and fold.
+func (f *folder) next(text string, i int, buf []byte) (start, end int, out []byte, h uint32) {
+	n := len(text)
+	for i < n {
+		c := text[i]
+		if c >= utf8.RuneSelf || asciiWord[c] != 0 {
+			break
+		}
+		i++
+	}
+	start = i
+	buf, h = buf[:0], fnvOffset
+	for i < n {
+		c := text[i]
+		if c >= utf8.RuneSelf {
+			if i > start {
+				r, _ := utf8.DecodeRuneInString(text[i:])
+				if !isWordRune(r) || isCJK(r) {
+					break // the ASCII word ends here
+				}
+			}
+			s, e, ascii := nextWord(text, start)
+			buf = f.fold(buf[:0], text[s:e], ascii)
+			return s, e, buf, hashWord(buf)
+		}
+		l := asciiWord[c]
+		if l == 0 {
+			break
+		}
+		buf = append(buf, l)
+		h = (h ^ uint32(l)) * fnvPrime
+		i++
+	}
+	return start, i, buf, h
+}

@@ -1,0 +1,26 @@
+package rules
+
+import "testing"
+
+func TestRequiredLiteral(t *testing.T) {
+	tests := []struct{ name, expr, want string }{
+		{"optional parts", `(?i)gpt-?4o?`, "gpt"},
+		{"longest run", `(?i)\$\d+ million`, " million"},
+		{"alternation has none", `(?i)openai|anthropic`, ""},
+		{"common prefix of alternation", `(?i)gpt-4|gpt-5`, "gpt-"},
+		{"k and s end a run", `(?i)risk assessment`, "ment"},
+		{"non-ascii ends a run", `(?i)ÉTATS`, "tat"},
+		{"plus keeps its literal", `(?i)(openai)+ x`, "openai"},
+		{"star drops its literal", `(?i)(open)* wei`, " wei"},
+		{"repeat from one", `(?i)(abc){1,3}`, "abc"},
+		{"too short", `(?i)a.b`, ""},
+		{"character class only", `(?i)[a-z]+`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := requiredLiteral(tt.expr); got != tt.want {
+				t.Errorf("requiredLiteral(%q) = %q, want %q", tt.expr, got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,121 @@
+package rules
+
+import (
+	"math/bits"
+	"slices"
+)
+
+// wordTable maps folded words to ids with open addressing on a hash that the
+// tokeniser computes while folding, so a word of the text that no keyword
+// uses (most of them) costs one probe of a sparse table.
+type wordTable struct {
+	mask  uint32
+	slots []wordSlot
+	words []string // by id
+}
+
+type wordSlot struct {
+	hash uint32
+	id   int32 // -1: empty
+}
+
+func newWordTable(vocab map[string]int32) wordTable {
+	size := max(64, 1<<bits.Len(uint(4*len(vocab))))
+	t := wordTable{mask: uint32(size - 1), slots: make([]wordSlot, size), words: make([]string, len(vocab))}
+	for i := range t.slots {
+		t.slots[i].id = -1
+	}
+	for w, id := range vocab {
+		t.words[id] = w
+		h := hashWord([]byte(w))
+		i := h & t.mask
+		for t.slots[i].id >= 0 {
+			i = (i + 1) & t.mask
+		}
+		t.slots[i] = wordSlot{hash: h, id: id}
+	}
+	return t
+}
+
+// lookup returns the id of w (whose hash is h), or -1.
+func (t *wordTable) lookup(w []byte, h uint32) int32 {
+	for i := h & t.mask; ; i = (i + 1) & t.mask {
+		s := t.slots[i]
+		if s.id < 0 {
+			return -1
+		}
+		if s.hash == h && t.words[s.id] == string(w) {
+			return s.id
+		}
+	}
+}
+
+// byteTrie holds every prefix keyword's last word, byte by byte, with each
+// state's children in a short sorted array. A bitmap of the first two bytes
+// turns most words away before the walk.
+type byteTrie struct {
+	gate   [1 << 16 / 64]uint64
+	root   [256]int32 // first byte -> state (0: none)
+	first  []int32    // state -> start of its children in labels/next; len = states+1
+	labels []byte
+	next   []int32
+	out    []int32 // state -> prefix id ending there, or -1
+}
+
+func newByteTrie(prefixes map[string]int32, root [256]int32, edges map[uint64]int32, out []int32) *byteTrie {
+	t := &byteTrie{root: root, out: out}
+	for p := range prefixes {
+		if len(p) >= 2 {
+			k := uint(p[0])<<8 | uint(p[1])
+			t.gate[k/64] |= 1 << (k % 64)
+		}
+	}
+	children := make([][]uint64, len(out))
+	for key := range edges {
+		state := key >> 8
+		children[state] = append(children[state], key)
+	}
+	t.first = make([]int32, len(out)+1)
+	for state, keys := range children {
+		slices.Sort(keys)
+		t.first[state] = int32(len(t.labels))
+		for _, key := range keys {
+			t.labels = append(t.labels, byte(key))
+			t.next = append(t.next, edges[key])
+		}
+	}
+	t.first[len(out)] = int32(len(t.labels))
+	return t
+}
+
+// prefixesOf appends the ids of every prefix that folded word w starts with.
+func (t *byteTrie) prefixesOf(w []byte, dst []int32) []int32 {
+	state := t.root[w[0]]
+	if state == 0 {
+		return dst
+	}
+	if id := t.out[state]; id >= 0 {
+		dst = append(dst, id)
+	}
+	if len(w) == 1 {
+		return dst
+	}
+	if k := uint(w[0])<<8 | uint(w[1]); t.gate[k/64]&(1<<(k%64)) == 0 {
+		return dst
+	}
+	for i := 1; i < len(w); i++ {
+		labels := t.labels[t.first[state]:t.first[state+1]]
+		j := 0
+		for j < len(labels) && labels[j] < w[i] {
+			j++
+		}
+		if j == len(labels) || labels[j] != w[i] {
+			return dst
+		}
+		state = t.next[int(t.first[state])+j]
+		if id := t.out[state]; id >= 0 {
+			dst = append(dst, id)
+		}
+	}
+	return dst
+}
