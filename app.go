@@ -292,7 +292,16 @@ func (m *Main) Run(ctx context.Context) error {
 func (m *Main) Once(ctx context.Context) error {
 	m.logStart("once")
 	if err := m.sched.Once(ctx, m.feeds); err != nil {
-		return err
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		// Each failure is logged by the pipeline and shown by /healthz; a
+		// broken feed must not hold back the alerts of the others.
+		failed := len(unwrapJoined(err))
+		if failed >= len(m.feeds) {
+			return fmt.Errorf("every feed failed to poll; check the network and the feed URLs: %w", err)
+		}
+		m.log.Warn("some feeds failed to poll", slog.Int("failed", failed), slog.Int("feeds", len(m.feeds)))
 	}
 	m.deliverer.Drain(ctx, time.Minute)
 	qs, err := m.store.QueueStats(context.WithoutCancel(ctx))
@@ -333,6 +342,14 @@ func (m *Main) startHTTP(ctx context.Context) (*http.Server, error) {
 	}()
 	m.addr <- ln.Addr().String()
 	return srv, nil
+}
+
+// unwrapJoined lists the errors of an errors.Join, or err itself.
+func unwrapJoined(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 // Close releases the store.
