@@ -116,7 +116,7 @@ func (e env) check(args []string) int {
 	if cfg.Builtin {
 		name = "built-in default config"
 	}
-	fmt.Fprintf(e.stdout, "%s: OK — %d feeds, %d topics, %d channels\n", name, len(cfg.Feeds), len(cfg.Topics), len(cfg.Channels))
+	fmt.Fprintf(e.stdout, "%s: OK — %d feeds, %d topics, %d channel(s)\n", name, len(cfg.Feeds), len(cfg.Topics), len(cfg.Channels))
 	if cfg.Discord.ApplicationID != "" {
 		fmt.Fprintf(e.stdout, "Invite the Discord bot with: %s\n", config.DiscordInviteURL(cfg.Discord.ApplicationID))
 	}

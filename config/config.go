@@ -155,7 +155,8 @@ func Default(getenv func(string) string) (*Config, error) {
 func DefaultYAML() []byte { return append([]byte(nil), defaultYAML...) }
 
 // Lookup finds the config file: flag, else $POLICYRADAR_CONFIG, else
-// ./config.yaml if it exists. It returns "" when none exists, meaning "use Default".
+// ./config.yaml, else /etc/policyradar/config.yaml, if they exist. It returns
+// "" when none exists, meaning "use Default".
 // A file named by the flag or the variable must exist.
 func Lookup(flag string, getenv func(string) string) (string, error) {
 	if getenv == nil {
@@ -167,16 +168,22 @@ func Lookup(flag string, getenv func(string) string) (string, error) {
 	if p := getenv("POLICYRADAR_CONFIG"); p != "" {
 		return p, mustExist(p, "$POLICYRADAR_CONFIG")
 	}
-	st, err := os.Stat("config.yaml")
-	switch {
-	case err == nil && !st.IsDir():
-		return "config.yaml", nil
-	case err == nil, errors.Is(err, fs.ErrNotExist):
-		return "", nil
-	default:
-		return "", fmt.Errorf("look for config.yaml: %w", err)
+	for _, p := range []string{"config.yaml", SystemPath} {
+		st, err := os.Stat(p)
+		switch {
+		case err == nil && !st.IsDir():
+			return p, nil
+		case err == nil, errors.Is(err, fs.ErrNotExist):
+		default:
+			return "", fmt.Errorf("look for %s: %w", p, err)
+		}
 	}
+	return "", nil
 }
+
+// SystemPath is where a system-wide install (Docker image, systemd unit)
+// keeps its config; Lookup tries it after ./config.yaml.
+const SystemPath = "/etc/policyradar/config.yaml"
 
 func mustExist(path, source string) error {
 	st, err := os.Stat(path)
