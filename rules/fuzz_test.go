@@ -20,7 +20,7 @@ import (
 // window of words. The fuzz target checks the real matcher against it.
 
 func refCJK(r rune) bool {
-	return r == 0x30FC || r == 0xFF70 || unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana)
+	return refWordRune(r) && (r == 0x30FC || r == 0xFF70 || unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana))
 }
 
 func refWordRune(r rune) bool {
@@ -130,6 +130,8 @@ func FuzzMatch(f *testing.F) {
 		{"/gpt-?4/", "GPT-4"},
 		{"/kelvin|ſtate/", "\u212Aelvin STATE"},
 		{"/(?-i:GPT)-4/", "gpt-4 GPT-4"},
+		{`/\bgpt-?4o?\b/`, "xgpt4 gpt-4o, GPT4o-mini ágpt4 gpt4é"},
+		{"/a.{0,3}gpt/", "a gpt aXXXXgpt ééégpt"},
 		{"ǰ|ﬁ", "J̌ fine ﬁne"},
 	}
 	for _, s := range seeds {
@@ -153,9 +155,19 @@ func FuzzMatch(f *testing.F) {
 			if len(kws) == 1 {
 				k := strings.TrimSpace(kws[0])
 				re := regexp.MustCompile("(?i)" + k[1:len(k)-1])
-				want := slices.ContainsFunc(re.FindAllStringIndex(text, -1), func(loc []int) bool { return loc[1] > loc[0] })
-				if (len(got) > 0) != want {
-					t.Fatalf("regex %q on %q: matched %v, regexp says %v", k, text, len(got) > 0, want)
+				var want []string
+				for _, loc := range re.FindAllStringIndex(text, -1) {
+					w := text[loc[0]:loc[1]]
+					if w != "" && !slices.ContainsFunc(want, func(x string) bool { return strings.EqualFold(x, w) }) {
+						want = append(want, w)
+					}
+				}
+				var gotTexts []string
+				if len(got) > 0 {
+					gotTexts = got[0].Keywords
+				}
+				if !reflect.DeepEqual(gotTexts, want) {
+					t.Fatalf("regex %q on %q: got %q, regexp finds %q", k, text, gotTexts, want)
 				}
 			}
 			return

@@ -38,8 +38,8 @@ type use struct {
 // pattern is one distinct keyword, shared by every topic that lists it.
 type pattern struct {
 	re     *regexp.Regexp // nil for a plain phrase
-	lit    []byte         // lower-case literal every match of re contains, if any
-	fields uint8          // union of the fields of the topics using it
+	plan   regexPlan
+	fields uint8 // union of the fields of the topics using it
 	uses   []use
 }
 

@@ -208,21 +208,37 @@ func (s *Set) matchRegexes(sc *scratch, it *alert.Item) bool {
 }
 
 func (s *Set) matchRegexesIn(sc *scratch, text string, field uint8, seg int32) bool {
-	sc.lower = lowerASCII(sc.lower[:0], text)
+	sc.lower = lowerASCII(sc.lower, text)
 	found := false
 	for ri, p := range s.regexes {
 		pat := &s.pats[p]
 		if pat.fields&(1<<field) == 0 {
 			continue
 		}
-		if len(pat.lit) > 0 && !bytes.Contains(sc.lower, pat.lit) {
-			continue
-		}
-		for _, loc := range pat.re.FindAllStringIndex(text, -1) {
-			if loc[1] > loc[0] { // an empty match is no keyword to report
-				sc.record(s.regexes[ri:ri+1], field, seg, int32(loc[0]), int32(loc[1]))
-				found = true
+		plan := &pat.plan
+		switch {
+		case plan.lit == nil:
+			found = s.findRegex(sc, ri, text, 0, len(text), field, seg) || found
+		case plan.window == 0:
+			if bytes.Contains(sc.lower, plan.lit) {
+				found = s.findRegex(sc, ri, text, 0, len(text), field, seg) || found
 			}
+		default:
+			windows(text, sc.lower, plan.lit, plan.window, func(start, end int) {
+				found = s.findRegex(sc, ri, text, start, end, field, seg) || found
+			})
+		}
+	}
+	return found
+}
+
+// findRegex records the matches of regex number ri in text[start:end].
+func (s *Set) findRegex(sc *scratch, ri int, text string, start, end int, field uint8, seg int32) bool {
+	found := false
+	for _, loc := range s.pats[s.regexes[ri]].re.FindAllStringIndex(text[start:end], -1) {
+		if loc[1] > loc[0] { // an empty match is no keyword to report
+			sc.record(s.regexes[ri:ri+1], field, seg, int32(start+loc[0]), int32(start+loc[1]))
+			found = true
 		}
 	}
 	return found

@@ -81,7 +81,7 @@ func Compile(topics []Topic) (*Set, error) {
 					keys[k.key()] = p
 					s.pats = append(s.pats, pattern{re: k.re})
 					if k.re != nil {
-						s.pats[p].lit = []byte(requiredLiteral(k.re.String()))
+						s.pats[p].plan = planRegex(k.re.String())
 						s.regexes = append(s.regexes, p)
 					} else {
 						s.plain.add(k, p)
