@@ -254,3 +254,13 @@ func FuzzEmbed(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkMessage(b *testing.B) {
+	a := sampleAlert()
+	a.Item.Summary = strings.Repeat("The Bureau of Industry and Security added three labs. ", 40)
+	a.Mention = "<@&456>"
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = discord.Message(a)
+	}
+}
