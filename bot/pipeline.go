@@ -99,22 +99,43 @@ func (p *Pipeline) Poll(ctx context.Context, f alert.Feed) error {
 		return p.opts.Store.SaveFeedState(ctx, st)
 	}
 	st.ETag, st.LastModified = res.ETag, res.LastModified
-	if res.Title != "" {
-		st.Title = res.Title
+	if err := p.record(ctx, f, st, firstSuccess, res.Title, res.Items); err != nil {
+		p.opts.Metrics.poll(f.URL, "error")
+		return err
 	}
-	batch := store.Batch{State: st, Items: p.route(f, res.Items), AlertLimit: -1}
+	p.opts.Metrics.poll(f.URL, "ok")
+	p.opts.Metrics.feedSuccess(f.URL, start)
+	return nil
+}
+
+// Push records items that arrived without a poll (a WebSub content
+// distribution): matched, recorded and queued exactly as polled items are,
+// deduplicated against everything seen before.
+func (p *Pipeline) Push(ctx context.Context, f alert.Feed, title string, items []alert.Item) error {
+	st, known, err := p.opts.Store.FeedState(ctx, f.URL)
+	if err != nil {
+		return fmt.Errorf("read state of %s: %w", f.URL, err)
+	}
+	st.URL = f.URL
+	return p.record(ctx, f, st, !known || st.LastSuccess.IsZero(), title, items)
+}
+
+// record matches and routes items, then records them with the feed state
+// and queues their alerts in one transaction.
+func (p *Pipeline) record(ctx context.Context, f alert.Feed, st store.FeedState, firstSuccess bool, title string, items []alert.Item) error {
+	if title != "" {
+		st.Title = title
+	}
+	batch := store.Batch{State: st, Items: p.route(f, items), AlertLimit: -1}
 	if firstSuccess {
 		batch.AlertLimit = p.opts.Backfill
 	}
 	out, err := p.opts.Store.Ingest(ctx, batch)
 	if err != nil {
-		p.opts.Metrics.poll(f.URL, "error")
 		return fmt.Errorf("record items of %s: %w", f.URL, err)
 	}
-	p.opts.Metrics.poll(f.URL, "ok")
-	p.opts.Metrics.feedSuccess(f.URL, start)
 	p.opts.Metrics.items(out.New)
-	log.Debug("feed polled", slog.Int("items", len(res.Items)), slog.Int("new", out.New), slog.Int("queued", out.Queued))
+	p.log.Debug("items recorded", slog.String("feed", f.URL), slog.Int("items", len(items)), slog.Int("new", out.New), slog.Int("queued", out.Queued))
 	if out.Queued > 0 {
 		p.queued()
 	}
