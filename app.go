@@ -230,7 +230,7 @@ func (m *Main) logStart(mode string) {
 	if m.cfg.Builtin {
 		name = "built-in default (no config file found: pass -config, set POLICYRADAR_CONFIG or create ./config.yaml)"
 	}
-	var transports []string
+	transports := []string{}
 	for _, s := range m.services {
 		transports = append(transports, s.name)
 	}
@@ -297,7 +297,11 @@ func (m *Main) Once(ctx context.Context) error {
 		}
 		// Each failure is logged by the pipeline and shown by /healthz; a
 		// broken feed must not hold back the alerts of the others.
-		failed := len(unwrapJoined(err))
+		errs := unwrapJoined(err)
+		for _, e := range errs {
+			m.log.Warn("feed poll failed", slog.String("error", e.Error()))
+		}
+		failed := len(errs)
 		if failed >= len(m.feeds) {
 			return fmt.Errorf("every feed failed to poll; check the network and the feed URLs: %w", err)
 		}

@@ -79,10 +79,7 @@ func (p *Pipeline) Poll(ctx context.Context, f alert.Feed) error {
 			st.FailingSince = start
 		}
 		st.Gone = errors.Is(ferr, feeds.ErrGone)
-		p.opts.Metrics.poll(f.URL, "error")
-		if st.Failures == 1 || st.Failures%10 == 0 {
-			log.Warn("feed poll failed", slog.String("error", ferr.Error()), slog.Int("failures", st.Failures))
-		}
+		p.opts.Metrics.poll(f.URL, "error") // the scheduler logs the failure with its next try
 		if err := p.opts.Store.SaveFeedState(ctx, st); err != nil {
 			log.Error("cannot record feed failure", slog.String("error", err.Error()))
 		}
