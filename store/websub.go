@@ -38,7 +38,7 @@ const subColumns = `callback_id, feed_url, topic, hub, secret, state, lease_seco
 
 func scanSubscription(row interface{ Scan(...any) error }) (Subscription, error) {
 	var (
-		s                                             Subscription
+		s                                         Subscription
 		verified, expires, next, created, updated int64
 	)
 	err := row.Scan(&s.CallbackID, &s.FeedURL, &s.Topic, &s.Hub, &s.Secret, &s.State, &s.LeaseSeconds,
