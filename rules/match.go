@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"bytes"
 	"cmp"
 	"slices"
 	"strings"
@@ -41,7 +40,6 @@ type scratch struct {
 	cands   []int32
 	bounds  []int32
 	words   []string
-	lower   []byte
 
 	epoch      uint32
 	topicStamp []uint32 // topic -> epoch when it became a candidate
@@ -140,16 +138,25 @@ func (s *Set) scan(sc *scratch, text string, field uint8, seg int32) {
 	x := s.plain
 	toks, pfx, buf := sc.toks[:0], sc.pfx[:0], sc.buf
 	for i, pos := 0, int32(0); ; pos++ {
-		start, end, w, h := sc.f.next(text, i, buf)
+		start, end, h, ascii, w := sc.f.next(text, i, buf)
 		buf = w
 		if start >= len(text) {
 			break
 		}
 		i = end
-		id := x.table.lookup(w, h)
+		var id int32
 		p0 := int32(len(pfx))
-		if x.hasPrefixes {
-			pfx = x.trie.prefixesOf(w, pfx)
+		if ascii {
+			word := text[start:end]
+			id = x.table.lookupASCII(word, h)
+			if x.hasPrefixes {
+				pfx = prefixesOf(x.trie, word, true, pfx)
+			}
+		} else {
+			id = x.table.lookup(w, h)
+			if x.hasPrefixes && len(w) > 0 {
+				pfx = prefixesOf(x.trie, w, false, pfx)
+			}
 		}
 		if id >= 0 || int32(len(pfx)) > p0 {
 			toks = append(toks, token{start: int32(start), end: int32(end), pos: pos, id: id, p0: p0, p1: int32(len(pfx))})
@@ -208,7 +215,6 @@ func (s *Set) matchRegexes(sc *scratch, it *alert.Item) bool {
 }
 
 func (s *Set) matchRegexesIn(sc *scratch, text string, field uint8, seg int32) bool {
-	sc.lower = lowerASCII(sc.lower, text)
 	found := false
 	for ri, p := range s.regexes {
 		pat := &s.pats[p]
@@ -220,11 +226,11 @@ func (s *Set) matchRegexesIn(sc *scratch, text string, field uint8, seg int32) b
 		case plan.lit == nil:
 			found = s.findRegex(sc, ri, text, 0, len(text), field, seg) || found
 		case plan.window == 0:
-			if bytes.Contains(sc.lower, plan.lit) {
+			if indexFold(text, plan.lit) >= 0 {
 				found = s.findRegex(sc, ri, text, 0, len(text), field, seg) || found
 			}
 		default:
-			windows(text, sc.lower, plan.lit, plan.window, func(start, end int) {
+			windows(text, plan.lit, plan.window, func(start, end int) {
 				found = s.findRegex(sc, ri, text, start, end, field, seg) || found
 			})
 		}

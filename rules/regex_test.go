@@ -24,3 +24,28 @@ func TestRequiredLiteral(t *testing.T) {
 		})
 	}
 }
+
+func TestIndexFold(t *testing.T) {
+	tests := []struct {
+		name, s, lit string
+		want         int
+	}{
+		{"lower", "xx gpt", "gpt", 3},
+		{"upper", "xxGPTyy", "gpt", 2},
+		{"mixed", "gPt", "gpt", 0},
+		{"upper before lower", "G-GPT gpt", "gpt", 2},
+		{"lower before upper", "g gpt GPT", "gpt", 2},
+		{"false starts", "ggpgpt", "gpt", 3},
+		{"too short", "gp", "gpt", -1},
+		{"absent", "chatbot", "gpt", -1},
+		{"digit first", "GPT-4O", "4o", 4},
+		{"punctuation", "a-B", "-b", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := indexFold(tt.s, []byte(tt.lit)); got != tt.want {
+				t.Errorf("indexFold(%q, %q) = %d, want %d", tt.s, tt.lit, got, tt.want)
+			}
+		})
+	}
+}

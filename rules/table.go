@@ -37,7 +37,7 @@ func newWordTable(vocab map[string]int32) wordTable {
 	return t
 }
 
-// lookup returns the id of w (whose hash is h), or -1.
+// lookup returns the id of folded word w (whose hash is h), or -1.
 func (t *wordTable) lookup(w []byte, h uint32) int32 {
 	for i := h & t.mask; ; i = (i + 1) & t.mask {
 		s := t.slots[i]
@@ -50,9 +50,35 @@ func (t *wordTable) lookup(w []byte, h uint32) int32 {
 	}
 }
 
+// lookupASCII is lookup for an ASCII word as it stands in the text.
+func (t *wordTable) lookupASCII(w string, h uint32) int32 {
+	for i := h & t.mask; ; i = (i + 1) & t.mask {
+		s := t.slots[i]
+		if s.id < 0 {
+			return -1
+		}
+		if s.hash == h && equalASCII(t.words[s.id], w) {
+			return s.id
+		}
+	}
+}
+
+// equalASCII reports whether folded equals ASCII word w folded.
+func equalASCII(folded, w string) bool {
+	if len(folded) != len(w) {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if folded[i] != asciiWord[w[i]] {
+			return false
+		}
+	}
+	return true
+}
+
 // byteTrie holds every prefix keyword's last word, byte by byte, with each
 // state's children in a short sorted array. A bitmap of the first two bytes
-// turns most words away before the walk.
+// turns most words away before the walk. A word is never empty.
 type byteTrie struct {
 	gate   [1 << 16 / 64]uint64
 	root   [256]int32 // first byte -> state (0: none)
@@ -67,6 +93,11 @@ func newByteTrie(prefixes map[string]int32, root [256]int32, edges map[uint64]in
 	for p := range prefixes {
 		if len(p) >= 2 {
 			k := uint(p[0])<<8 | uint(p[1])
+			t.gate[k/64] |= 1 << (k % 64)
+			continue
+		}
+		for b := range uint(256) { // a one-byte prefix lets any second byte through
+			k := uint(p[0])<<8 | b
 			t.gate[k/64] |= 1 << (k % 64)
 		}
 	}
@@ -88,28 +119,36 @@ func newByteTrie(prefixes map[string]int32, root [256]int32, edges map[uint64]in
 	return t
 }
 
-// prefixesOf appends the ids of every prefix that folded word w starts with.
-func (t *byteTrie) prefixesOf(w []byte, dst []int32) []int32 {
-	state := t.root[w[0]]
+// prefixesOf appends the ids of every prefix that word w starts with. With
+// ascii, w is an ASCII word as it stands in the text; without, it is folded.
+func prefixesOf[W string | []byte](t *byteTrie, w W, ascii bool, dst []int32) []int32 {
+	at := func(i int) byte {
+		if ascii {
+			return asciiWord[w[i]]
+		}
+		return w[i]
+	}
+	b0 := at(0)
+	if len(w) >= 2 {
+		if k := uint(b0)<<8 | uint(at(1)); t.gate[k/64]&(1<<(k%64)) == 0 {
+			return dst
+		}
+	}
+	state := t.root[b0]
 	if state == 0 {
 		return dst
 	}
 	if id := t.out[state]; id >= 0 {
 		dst = append(dst, id)
 	}
-	if len(w) == 1 {
-		return dst
-	}
-	if k := uint(w[0])<<8 | uint(w[1]); t.gate[k/64]&(1<<(k%64)) == 0 {
-		return dst
-	}
 	for i := 1; i < len(w); i++ {
+		b := at(i)
 		labels := t.labels[t.first[state]:t.first[state+1]]
 		j := 0
-		for j < len(labels) && labels[j] < w[i] {
+		for j < len(labels) && labels[j] < b {
 			j++
 		}
-		if j == len(labels) || labels[j] != w[i] {
+		if j == len(labels) || labels[j] != b {
 			return dst
 		}
 		state = t.next[int(t.first[state])+j]

@@ -192,11 +192,11 @@ func hashWord(b []byte) uint32 {
 	return h
 }
 
-// next finds the next word of text at or after i, and returns its place, its
-// comparison form (in buf, reused) and that form's hash. start == len(text)
-// when there is no word left. ASCII words, the bulk of the text, are found,
-// folded and hashed in one pass; anything else goes through nextWord and fold.
-func (f *folder) next(text string, i int, buf []byte) (start, end int, out []byte, h uint32) {
+// next finds the next word of text at or after i and returns its place and
+// the hash of its comparison form. An ASCII word (ascii true) is not copied:
+// its comparison form is its bytes through asciiWord. Any other word's form
+// is written to buf, returned as out. start == len(text) when no word is left.
+func (f *folder) next(text string, i int, buf []byte) (start, end int, h uint32, ascii bool, out []byte) {
 	n := len(text)
 	for i < n {
 		c := text[i]
@@ -205,8 +205,7 @@ func (f *folder) next(text string, i int, buf []byte) (start, end int, out []byt
 		}
 		i++
 	}
-	start = i
-	buf, h = buf[:0], fnvOffset
+	start, h = i, fnvOffset
 	for i < n {
 		c := text[i]
 		if c >= utf8.RuneSelf {
@@ -216,17 +215,16 @@ func (f *folder) next(text string, i int, buf []byte) (start, end int, out []byt
 					break // the ASCII word ends here
 				}
 			}
-			s, e, ascii := nextWord(text, start)
-			buf = f.fold(buf[:0], text[s:e], ascii)
-			return s, e, buf, hashWord(buf)
+			s, e, asc := nextWord(text, start)
+			buf = f.fold(buf[:0], text[s:e], asc)
+			return s, e, hashWord(buf), false, buf
 		}
 		l := asciiWord[c]
 		if l == 0 {
 			break
 		}
-		buf = append(buf, l)
 		h = (h ^ uint32(l)) * fnvPrime
 		i++
 	}
-	return start, i, buf, h
+	return start, i, h, true, buf
 }
