@@ -59,9 +59,11 @@ type Scheduler struct {
 	perHost    int
 	slots      chan struct{}
 
-	mu    sync.Mutex
-	hosts map[string]chan struct{}
-	next  map[string]time.Time
+	mu        sync.Mutex
+	hosts     map[string]chan struct{}
+	next      map[string]time.Time
+	intervals map[string]time.Duration // set by SetInterval, override the feed's own
+	kicks     map[string]chan struct{} // tell a feed's loop its interval changed
 }
 
 // NewScheduler returns a Scheduler that calls poll for each due feed.
@@ -83,6 +85,8 @@ func NewScheduler(opts SchedulerOptions, poll PollFunc) *Scheduler {
 		slots:      make(chan struct{}, opts.Concurrency),
 		hosts:      make(map[string]chan struct{}),
 		next:       make(map[string]time.Time),
+		intervals:  make(map[string]time.Duration),
+		kicks:      make(map[string]chan struct{}),
 	}
 }
 
@@ -100,14 +104,16 @@ func (s *Scheduler) Run(ctx context.Context, feeds []Scheduled) error {
 // loop is one feed's life: wait until due, poll, schedule the next poll.
 func (s *Scheduler) loop(ctx context.Context, sf Scheduled) {
 	f := sf.Feed
-	interval := f.Interval
-	if interval <= 0 {
-		interval = DefaultInterval
+	own := f.Interval
+	if own <= 0 {
+		own = DefaultInterval
 	}
 	next, failures := sf.NextPoll, sf.Failures
 	if next.IsZero() {
-		next = firstPoll(time.Now(), interval, rand.Float64())
+		next = firstPoll(time.Now(), s.interval(f.URL, own), rand.Float64())
 	}
+	kick := s.kick(f.URL)
+	var lastSuccess time.Time
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -116,6 +122,13 @@ func (s *Scheduler) loop(ctx context.Context, sf Scheduled) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-kick:
+			// The interval changed: count it from the last success. A
+			// failing feed keeps its backoff; a new one its first poll.
+			if failures == 0 && !lastSuccess.IsZero() {
+				next = lastSuccess.Add(jitter(s.interval(f.URL, own), rand.Float64()))
+			}
+			continue
 		case <-timer.C:
 		}
 		err := s.pollOnce(ctx, f)
@@ -124,7 +137,8 @@ func (s *Scheduler) loop(ctx context.Context, sf Scheduled) {
 		}
 		if err == nil {
 			failures = 0
-			next = time.Now().Add(jitter(interval, rand.Float64()))
+			lastSuccess = time.Now()
+			next = lastSuccess.Add(jitter(s.interval(f.URL, own), rand.Float64()))
 		} else {
 			failures++
 			wait := Backoff(failures, RetryAfter(err))
@@ -202,6 +216,45 @@ func (s *Scheduler) setNext(url string, t time.Time) {
 	s.mu.Lock()
 	s.next[url] = t
 	s.mu.Unlock()
+}
+
+// SetInterval changes the poll interval of the feed with this URL from now
+// on (d <= 0 restores the feed's own). A feed waiting for its next poll is
+// rescheduled at once, counting from its last successful poll; a failing
+// feed keeps its backoff. Feeds not (yet) running get it when they start.
+func (s *Scheduler) SetInterval(url string, d time.Duration) {
+	s.mu.Lock()
+	if d <= 0 {
+		delete(s.intervals, url)
+	} else {
+		s.intervals[url] = d
+	}
+	s.mu.Unlock()
+	select {
+	case s.kick(url) <- struct{}{}:
+	default: // a kick is already pending
+	}
+}
+
+// interval is the feed's current interval: set by SetInterval, else its own.
+func (s *Scheduler) interval(url string, own time.Duration) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d, ok := s.intervals[url]; ok {
+		return d
+	}
+	return own
+}
+
+func (s *Scheduler) kick(url string) chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.kicks[url]
+	if !ok {
+		c = make(chan struct{}, 1)
+		s.kicks[url] = c
+	}
+	return c
 }
 
 // NextPoll returns when the feed will next be polled (zero if unknown).
