@@ -30,11 +30,15 @@ func TestSetInterval(t *testing.T) {
 		{"longer holds the next poll back", time.Hour, false, 0, []time.Duration{10 * time.Hour},
 			func(last time.Time) (time.Time, time.Time) { return last.Add(9 * time.Hour), last.Add(11 * time.Hour) }, false},
 		{"zero restores the feed's own", time.Hour, false, 10 * time.Hour, []time.Duration{0},
-			func(last time.Time) (time.Time, time.Time) { return last.Add(54 * time.Minute), last.Add(66 * time.Minute) }, false},
+			func(last time.Time) (time.Time, time.Time) {
+				return last.Add(54 * time.Minute), last.Add(66 * time.Minute)
+			}, false},
 		{"set before run applies from the first poll", time.Hour, false, 5 * time.Hour, nil,
 			func(last time.Time) (time.Time, time.Time) { return last.Add(4 * time.Hour), last.Add(6 * time.Hour) }, false},
 		{"failing feed keeps its backoff", time.Hour, true, 0, []time.Duration{20 * time.Millisecond},
-			func(last time.Time) (time.Time, time.Time) { return last.Add(55 * time.Second), last.Add(2 * time.Minute) }, false},
+			func(last time.Time) (time.Time, time.Time) {
+				return last.Add(55 * time.Second), last.Add(2 * time.Minute)
+			}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
