@@ -27,6 +27,9 @@ type PipelineOptions struct {
 	Now        func() time.Time // nil: time.Now
 	// Queued is called after a poll queued alerts, so delivery can start at once.
 	Queued func()
+	// OnHub, if set, is called after a successful fetch (200) of a feed that
+	// advertises a WebSub hub, with the hub and its self URL ("" if none).
+	OnHub func(feed alert.Feed, hub, self string)
 }
 
 // Pipeline polls one feed at a time: fetch, match, record and queue.
@@ -99,6 +102,9 @@ func (p *Pipeline) Poll(ctx context.Context, f alert.Feed) error {
 	if err := p.record(ctx, f, st, firstSuccess, res.Title, res.Items); err != nil {
 		p.opts.Metrics.poll(f.URL, "error")
 		return err
+	}
+	if p.opts.OnHub != nil && res.Hub != "" {
+		p.opts.OnHub(f, res.Hub, res.Self)
 	}
 	p.opts.Metrics.poll(f.URL, "ok")
 	p.opts.Metrics.feedSuccess(f.URL, start)
