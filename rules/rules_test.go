@@ -104,6 +104,7 @@ func TestMatch(t *testing.T) {
 		{"plain and regex in order of appearance", one("/bis/", "entity list"), title("Entity List by BIS"), nil, hit("Entity List", "BIS")},
 		{"none as regex", []rules.Topic{{ID: "t", Any: []string{"AI"}, None: []string{"/sponsored/"}}}, title("AI (Sponsored)"), nil, nil},
 		{"empty text", one("AI"), alert.Item{}, nil, nil},
+		{"no topics", nil, title("AI"), nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
