@@ -77,12 +77,14 @@ func equalASCII(folded, w string) bool {
 }
 
 // byteTrie holds every prefix keyword's last word, byte by byte, with each
-// state's children in a short sorted array. A bitmap of the first two bytes
-// turns most words away before the walk. A word is never empty.
+// state's children in a short sorted array. Bitmaps of the first two and
+// three bytes turn most words away before the walk. A word is never empty.
 type byteTrie struct {
-	gate   [1 << 16 / 64]uint64
-	root   [256]int32 // first byte -> state (0: none)
-	first  []int32    // state -> start of its children in labels/next; len = states+1
+	gate   [1 << 16 / 64]uint64 // first two bytes of every prefix
+	gate3  [1 << 16 / 64]uint64 // hash of the first three bytes of prefixes that long
+	short  bool                 // some prefix is shorter than three bytes
+	root   [256]int32           // first byte -> state (0: none)
+	first  []int32              // state -> start of its children in labels/next; len = states+1
 	labels []byte
 	next   []int32
 	out    []int32 // state -> prefix id ending there, or -1
@@ -91,6 +93,12 @@ type byteTrie struct {
 func newByteTrie(prefixes map[string]int32, root [256]int32, edges map[uint64]int32, out []int32) *byteTrie {
 	t := &byteTrie{root: root, out: out}
 	for p := range prefixes {
+		if len(p) >= 3 {
+			k := gate3Key(p[0], p[1], p[2])
+			t.gate3[k/64] |= 1 << (k % 64)
+		} else {
+			t.short = true
+		}
 		if len(p) >= 2 {
 			k := uint(p[0])<<8 | uint(p[1])
 			t.gate[k/64] |= 1 << (k % 64)
@@ -129,6 +137,15 @@ func prefixesOf[W string | []byte](t *byteTrie, w W, ascii bool, dst []int32) []
 		return w[i]
 	}
 	b0 := at(0)
+	limit := len(w)
+	if len(w) >= 3 {
+		if k := gate3Key(b0, at(1), at(2)); t.gate3[k/64]&(1<<(k%64)) == 0 {
+			if !t.short {
+				return dst
+			}
+			limit = 2 // only a prefix of one or two bytes can match
+		}
+	}
 	if len(w) >= 2 {
 		if k := uint(b0)<<8 | uint(at(1)); t.gate[k/64]&(1<<(k%64)) == 0 {
 			return dst
@@ -141,7 +158,7 @@ func prefixesOf[W string | []byte](t *byteTrie, w W, ascii bool, dst []int32) []
 	if id := t.out[state]; id >= 0 {
 		dst = append(dst, id)
 	}
-	for i := 1; i < len(w); i++ {
+	for i := 1; i < limit; i++ {
 		b := at(i)
 		labels := t.labels[t.first[state]:t.first[state+1]]
 		j := 0
@@ -157,4 +174,8 @@ func prefixesOf[W string | []byte](t *byteTrie, w W, ascii bool, dst []int32) []
 		}
 	}
 	return dst
+}
+
+func gate3Key(b0, b1, b2 byte) uint {
+	return (uint(b0)*0x9E37 ^ uint(b1)*0x85EB ^ uint(b2)*0xC2B3) & 0xFFFF
 }
