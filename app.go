@@ -26,6 +26,7 @@ import (
 	"github.com/policyradar/policyradar/feeds"
 	"github.com/policyradar/policyradar/rules"
 	"github.com/policyradar/policyradar/store"
+	"github.com/policyradar/policyradar/websub"
 )
 
 // Main is one running Policy Radar: every part built from one config.
@@ -39,6 +40,7 @@ type Main struct {
 	commands  *bot.Commands
 	registry  *prometheus.Registry
 	feeds     []alert.Feed
+	websub    *websub.Subscriber // nil unless http.public_url is set
 
 	// services run beside the poller until shutdown: slash-command transports.
 	services []service
@@ -137,11 +139,17 @@ func NewMain(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout i
 		Fetcher: fetcher, Matcher: set, Store: st, Topics: topics, Channels: channels,
 		MaxItemAge: cfg.Poll.MaxItemAge, Backfill: cfg.Poll.Backfill, Metrics: metrics,
 		Logger: log.With(slog.String("component", "poll")), Queued: m.deliverer.Wake,
+		OnHub: func(f alert.Feed, hub, self string) { m.websub.Discovered(f, hub, self) },
 	})
 	m.sched = feeds.NewScheduler(feeds.SchedulerOptions{
 		Logger:     log.With(slog.String("component", "scheduler")),
 		OnSchedule: m.saveNextPoll,
 	}, m.pipeline.Poll)
+	if cfg.HTTP.PublicURL != "" {
+		m.websub = websub.New(websub.Options{PublicURL: cfg.HTTP.PublicURL, Store: st, Pusher: m.pipeline,
+			Intervals: m.sched, Feeds: m.feeds, Timeout: cfg.Poll.Timeout, UserAgent: userAgent(),
+			MaxBody: cfg.Poll.MaxBody, Logger: log.With(slog.String("component", "websub"))})
+	}
 	m.commands = &bot.Commands{Store: st, Topics: topics, Feeds: feedInfos, NextPoll: m.sched.NextPoll,
 		Logger: log.With(slog.String("component", "commands"))}
 	if err := m.slashCommands(topics); err != nil {
@@ -228,7 +236,7 @@ func (m *Main) scheduled(ctx context.Context) []feeds.Scheduled {
 func (m *Main) logStart(mode string) {
 	name := m.cfg.Path
 	if m.cfg.Builtin {
-		name = "built-in default (no config file found: pass -config, set POLICYRADAR_CONFIG or create ./config.yaml)"
+		name = "built-in default (no config file found: pass -config, set POLICYRADAR_CONFIG, or create ./config.yaml or /etc/policyradar/config.yaml)"
 	}
 	transports := []string{}
 	for _, s := range m.services {
@@ -254,7 +262,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	var wg sync.WaitGroup
-	errc := make(chan error, 2+len(m.services))
+	errc := make(chan error, 3+len(m.services))
 	start := func(name string, f func(context.Context) error) {
 		wg.Add(1)
 		go func() {
@@ -268,6 +276,9 @@ func (m *Main) Run(ctx context.Context) error {
 	start("polling", func(ctx context.Context) error { return m.sched.Run(ctx, m.scheduled(ctx)) })
 	for _, s := range m.services {
 		start(s.name, s.run)
+	}
+	if m.websub != nil {
+		start("websub", m.websub.Run)
 	}
 	var runErr error
 	select {
@@ -335,6 +346,9 @@ func (m *Main) startHTTP(ctx context.Context) (*http.Server, error) {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
 	for p, h := range m.routes {
 		mux.Handle("POST "+p, h)
+	}
+	if m.websub != nil {
+		mux.Handle(websub.CallbackPath, m.websub.Handler())
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
 		WriteTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second,

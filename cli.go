@@ -31,8 +31,9 @@ Usage:
   policyradar healthcheck [-url URL]          exit 0 if a running instance is healthy
   policyradar version
 
-The config is -config, else $POLICYRADAR_CONFIG, else ./config.yaml, else the
-built-in default (curated feeds and topics, alerts on the console).
+The config is -config, else $POLICYRADAR_CONFIG, else ./config.yaml, else
+/etc/policyradar/config.yaml, else the built-in default (curated feeds and
+topics, alerts on the console).
 `
 
 type env struct {

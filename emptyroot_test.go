@@ -38,9 +38,6 @@ const (
 	imageUID = 65532
 	// testVersion is stamped into the binary under test.
 	testVersion = "v0.0.0-emptyroot"
-	// etcConfigLookup: config.Lookup finds /etc/policyradar/config.yaml
-	// after ./config.yaml. Turn on when the lookup step lands.
-	etcConfigLookup = false
 )
 
 // TestDockerfile keeps the Dockerfile and this file's chroot in step: the
@@ -113,9 +110,6 @@ func TestEmptyRoot(t *testing.T) {
 	t.Run("explain a real feed as the host build does", func(t *testing.T) { explainRealFeed(t, bin) })
 
 	t.Run("config in /etc/policyradar", func(t *testing.T) {
-		if !etcConfigLookup {
-			t.Skip("config.Lookup does not look at /etc/policyradar/config.yaml yet")
-		}
 		root := newRoot(t, bin, map[string]string{"etc/policyradar/config.yaml": smallConfig("http://127.0.0.1:1/feed.xml", "")})
 		out := mustRun(t, root, "check")
 		if !strings.HasPrefix(out, "/etc/policyradar/config.yaml: OK") {

@@ -173,7 +173,10 @@ func Lookup(flag string, getenv func(string) string) (string, error) {
 		switch {
 		case err == nil && !st.IsDir():
 			return p, nil
-		case err == nil, errors.Is(err, fs.ErrNotExist):
+		case err == nil:
+			// Docker makes an empty folder where a missing host file was mounted.
+			return "", fmt.Errorf("config file %s is a directory — mount or create the YAML file itself", p)
+		case errors.Is(err, fs.ErrNotExist):
 		default:
 			return "", fmt.Errorf("look for %s: %w", p, err)
 		}
