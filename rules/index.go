@@ -57,11 +57,12 @@ type index struct {
 	edges    map[uint64]int32 // node<<32 | word id -> child, for nodes other than the root
 	nodes    []node           // nodes[0] is the root
 
-	prefixes map[string]int32 // folded prefix -> prefix id
-	pfxTerm  map[uint64][]int32
-	pfxRoot  [256]int32       // first byte -> byte-trie state (0: none)
-	pfxEdges map[uint64]int32 // state<<8 | byte -> next state
-	pfxOut   []int32          // state -> prefix id ending there, or -1
+	prefixes map[string]int32   // folded prefix -> prefix id
+	pfxTerm  map[uint64][]int32 // node<<32 | prefix id -> patterns, for nodes other than the root
+	rootPfx  [][]int32          // prefix id -> one-word prefix patterns
+	pfxRoot  [256]int32         // first byte -> byte-trie state (0: none)
+	pfxEdges map[uint64]int32   // state<<8 | byte -> next state
+	pfxOut   []int32            // state -> prefix id ending there, or -1
 
 	// Built by freeze for matching.
 	table       wordTable
@@ -127,9 +128,13 @@ func (x *index) add(k keyword, p int32) {
 		return
 	}
 	pid := x.prefix(k.words[len(k.words)-1])
+	x.nodes[n].pfx = true
+	if n == 0 {
+		x.rootPfx[pid] = append(x.rootPfx[pid], p)
+		return
+	}
 	key := uint64(n)<<32 | uint64(pid)
 	x.pfxTerm[key] = append(x.pfxTerm[key], p)
-	x.nodes[n].pfx = true
 }
 
 // prefix interns a prefix word into the byte trie.
@@ -139,6 +144,7 @@ func (x *index) prefix(w string) int32 {
 	}
 	id := int32(len(x.prefixes))
 	x.prefixes[w] = id
+	x.rootPfx = append(x.rootPfx, nil)
 	state := x.pfxRoot[w[0]]
 	if state == 0 {
 		state = x.newState()

@@ -171,7 +171,13 @@ func (s *Set) scan(sc *scratch, text string, field uint8, seg int32) {
 			nd := &x.nodes[n]
 			if nd.pfx && t.p1 > t.p0 {
 				for _, pid := range pfx[t.p0:t.p1] {
-					if pats, ok := x.pfxTerm[uint64(n)<<32|uint64(pid)]; ok {
+					var pats []int32
+					if n == 0 {
+						pats = x.rootPfx[pid]
+					} else {
+						pats = x.pfxTerm[uint64(n)<<32|uint64(pid)]
+					}
+					if len(pats) > 0 {
 						sc.record(pats, field, seg, start, t.end)
 					}
 				}
