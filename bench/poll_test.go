@@ -104,6 +104,11 @@ func pollLoad(t *testing.T, bin string, sample []feedtest.Item, n int) {
 	result(t, key+".metrics", "polls_not_modified:%.0f polls_ok:%.0f polls_error:%.0f items_total:%.0f",
 		notModified, m[`policyradar_polls_total{result="ok"}`], m[`policyradar_polls_total{result="error"}`],
 		m["policyradar_items_total"])
+	if g, err := metrics(addr, "go_"); err == nil {
+		result(t, key+".go_mib", "heap_inuse:%s stacks:%s sys:%s goroutines:%.0f",
+			mib(int64(g["go_memstats_heap_inuse_bytes"])), mib(int64(g["go_memstats_stack_inuse_bytes"])),
+			mib(int64(g["go_memstats_sys_bytes"])), g["go_goroutines"])
+	}
 	if notModified < 0.95*float64(n) || m[`policyradar_polls_total{result="ok"}`] != 0 {
 		t.Errorf("run: polls by result %v, want all %d not_modified", m, n)
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -25,6 +26,9 @@ type proc struct {
 	dir     string
 	done    chan struct{}
 	err     error
+
+	mu      sync.Mutex
+	peakRSS int64 // latest VmHWM seen while running
 }
 
 // startProc runs bin with args in dir; standard output and the logs go to
@@ -48,6 +52,7 @@ func startProc(tb testing.TB, bin, dir string, env []string, args ...string) *pr
 	if err := cmd.Start(); err != nil {
 		tb.Fatalf("start %s: %v", bin, err)
 	}
+	go p.watchPeak()
 	go func() {
 		p.err = cmd.Wait()
 		stdout.Close()
@@ -94,40 +99,64 @@ func (p *proc) stop(tb testing.TB) {
 	}
 }
 
-// usage is what an exited process used: CPU time and peak RSS from getrusage.
-func (p *proc) usage() (cpu time.Duration, peakRSS int64) {
-	ru, ok := p.cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	if !ok {
-		return 0, 0
+// watchPeak samples VmHWM every 5 ms until the exit. getrusage's ru_maxrss
+// cannot serve: Go starts children with vfork, and Linux carries the
+// parent's high-water mark across exec into the child's ru_maxrss.
+func (p *proc) watchPeak() {
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if _, peak, err := p.memory(); err == nil && peak > 0 {
+			p.mu.Lock()
+			p.peakRSS = max(p.peakRSS, peak)
+			p.mu.Unlock()
+		}
+		select {
+		case <-p.done:
+			return
+		case <-t.C:
+		}
 	}
-	cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	return cpu, ru.Maxrss << 10 // Linux reports KiB
+}
+
+// usage is what an exited process used: CPU time from getrusage and the
+// peak RSS (VmHWM) last sampled before the exit.
+func (p *proc) usage() (cpu time.Duration, peakRSS int64) {
+	p.mu.Lock()
+	peakRSS = p.peakRSS
+	p.mu.Unlock()
+	if ru, ok := p.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	return cpu, peakRSS
 }
 
 // memory reads VmRSS and VmHWM (the peak) of a running process.
 func (p *proc) memory() (rss, peak int64, err error) {
+	st, err := p.status()
+	return st["VmRSS"], st["VmHWM"], err
+}
+
+// status reads the sizes in /proc/PID/status (VmRSS, RssAnon, RssFile, ...) in bytes.
+func (p *proc) status() (map[string]int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
+	out := map[string]int64{}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
 		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok || (k != "VmRSS" && k != "VmHWM") {
-			continue
-		}
 		f := strings.Fields(v)
-		if len(f) == 0 {
+		if !ok || len(f) != 2 || f[1] != "kB" {
 			continue
 		}
-		n, _ := strconv.ParseInt(f[0], 10, 64)
-		if k == "VmRSS" {
-			rss = n << 10
-		} else {
-			peak = n << 10
+		n, err := strconv.ParseInt(f[0], 10, 64)
+		if err == nil {
+			out[k] = n << 10
 		}
 	}
-	return rss, peak, nil
+	return out, nil
 }
 
 // cpu reads the user+system CPU time of a running process from /proc/PID/stat.
