@@ -151,9 +151,10 @@ func TestDefaultTopicsPrecision(t *testing.T) {
 	if share := ratio(onTopic, len(rows)); share < 0.35 || share > 0.65 {
 		t.Errorf("%d of %d headlines are on-topic (%.2f), want about half", onTopic, len(rows), share)
 	}
-	// Fresh blocks are all held out, so the held-out share grows with them.
-	if share := ratio(holdout, len(rows)); share < 0.25 || share > 0.6 {
-		t.Errorf("%d of %d headlines are held out (%.2f), want between a quarter and 0.6", holdout, len(rows), share)
+	// Fresh blocks are all held out, so the held-out share grows with them;
+	// the tune split must still be big enough to have written vocabulary on.
+	if share := ratio(holdout, len(rows)); share < 0.25 || share > 0.7 {
+		t.Errorf("%d of %d headlines are held out (%.2f), want between a quarter and 0.7", holdout, len(rows), share)
 	}
 
 	// Groups reported: the two splits, each block, the whole set.
