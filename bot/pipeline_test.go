@@ -14,7 +14,9 @@ import (
 // staticFetcher serves one fixed result.
 type staticFetcher struct{ res *feeds.Result }
 
-func (f staticFetcher) Fetch(context.Context, feeds.Request) (*feeds.Result, error) { return f.res, nil }
+func (f staticFetcher) Fetch(context.Context, feeds.Request) (*feeds.Result, error) {
+	return f.res, nil
+}
 
 // everything matches every item to topic "t".
 type everything struct{}
