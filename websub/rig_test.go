@@ -2,6 +2,7 @@ package websub_test
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"net/http/httptest"
 	"path/filepath"
@@ -109,7 +110,8 @@ func (r *rig) start(fs []alert.Feed, tune func(*websub.Options)) {
 	r.st, r.push, r.iv, r.srv = st, &pushes{}, &intervals{}, srv
 	r.public = "http://" + srv.Listener.Addr().String()
 	opts := websub.Options{PublicURL: r.public + "/", Store: st, Pusher: r.push, Intervals: r.iv, Feeds: fs,
-		MaxBody: 64 << 10, UserAgent: "policyradar/test"}
+		MaxBody: 64 << 10, UserAgent: "policyradar/test",
+		Logger: slog.New(slog.NewTextHandler(testWriter{r.t}, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	if tune != nil {
 		tune(&opts)
 	}
@@ -173,6 +175,14 @@ func (r *rig) subscribed(f alert.Feed) hubtest.Subscription {
 		return len(r.hub.Subscriptions(f.URL)) == 1 && len(subs) == 1 && subs[0].State == store.SubActive
 	})
 	return r.hub.Subscriptions(f.URL)[0]
+}
+
+// testWriter sends the subscriber's log to the test's, shown on failure.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 func rss(titles ...string) []byte {

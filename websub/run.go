@@ -19,8 +19,12 @@ import (
 // storeRetry is how soon a step that could not read the store is retried.
 const storeRetry = time.Minute
 
-// maxSleep bounds the wait between steps, so a clock jump is noticed.
-const maxSleep = time.Hour
+// maxSleep bounds the wait between steps, so a clock jump is noticed;
+// minSleep keeps a step that keeps failing from spinning.
+const (
+	maxSleep = time.Hour
+	minSleep = 10 * time.Millisecond
+)
 
 // HubError is a hub's non-2xx answer to a subscribe or unsubscribe request.
 type HubError struct {
@@ -130,9 +134,9 @@ func (s *Subscriber) step(ctx context.Context) time.Duration {
 		if sub.State == store.SubActive && sub.Expires.Before(due) {
 			due = sub.Expires
 		}
-		wait = min(wait, max(due.Sub(now), 0))
+		wait = min(wait, due.Sub(now))
 	}
-	return wait
+	return max(wait, minSleep)
 }
 
 // adopt turns the hubs found by polls into subscriptions: a feed with no
@@ -189,7 +193,11 @@ func (s *Subscriber) expire(ctx context.Context, id string) {
 		s.mu.Unlock()
 		return
 	}
-	sub.State, sub.NextAction, sub.LastError = store.SubPending, s.now(), "lease ended before it was renewed"
+	msg := "lease ended before it was renewed"
+	if sub.LastError != "" {
+		msg += ": " + sub.LastError
+	}
+	sub.State, sub.NextAction, sub.LastError = store.SubPending, s.now(), msg
 	err = s.opts.Store.SaveSubscription(ctx, sub)
 	s.mu.Unlock()
 	if err != nil {
@@ -257,7 +265,11 @@ func (s *Subscriber) delete(ctx context.Context, sub store.Subscription) {
 }
 
 // refreshPushed sets a feed's polling pace from its stored subscriptions.
+// Refreshes run one at a time, each after its own change was stored, so the
+// last one sees every change and the pace never sticks at a stale value.
 func (s *Subscriber) refreshPushed(ctx context.Context, feedURL string) {
+	s.paceMu.Lock()
+	defer s.paceMu.Unlock()
 	subs, err := s.opts.Store.Subscriptions(ctx)
 	if err != nil {
 		return

@@ -100,6 +100,8 @@ type Subscriber struct {
 	mu     sync.Mutex
 	found  map[string]discovery // feed URL -> hub seen by the latest poll, not yet handled
 	pushed map[string]bool      // feed URL -> slowed down (as last told to Intervals)
+
+	paceMu sync.Mutex // serialises refreshPushed
 }
 
 type discovery struct{ hub, topic string }
