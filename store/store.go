@@ -107,6 +107,9 @@ func dsn(abs string) string {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	// A small page cache per connection: the working set is the queue and
+	// recent items, and the OS page cache holds the rest. Keeps a small VM small.
+	q.Add("_pragma", "cache_size(-512)")
 	// Write transactions take the write lock at BEGIN, so two connections
 	// can never both hold a read lock and then deadlock upgrading it.
 	q.Set("_txlock", "immediate")
