@@ -95,6 +95,13 @@ func (d *decoder) sequence(n ast.Node, what, example string, each func(ast.Node)
 }
 
 func (d *decoder) decodeHTTP(n ast.Node, h *HTTP, m *meta) {
+	publicLine := 0
+	defer func() {
+		if publicLine > 0 && h.PublicURL != "" && m.listenSet && h.Listen == "" {
+			d.add(publicLine, "http.public_url is set but http.listen is off, so no WebSub hub could reach this server",
+				"set http.listen (e.g. 0.0.0.0:8080) or remove public_url")
+		}
+	}()
 	d.fields(n, "http", httpKeys, func(e entry) {
 		switch e.key {
 		case "listen":
@@ -106,6 +113,7 @@ func (d *decoder) decodeHTTP(n ast.Node, h *HTTP, m *meta) {
 				}
 			}
 		case "public_url":
+			publicLine = valueLine(e)
 			d.httpURL(e, "http.public_url", &h.PublicURL)
 		}
 	})

@@ -63,6 +63,7 @@ func TestParseReportsEachMistakeWithItsLine(t *testing.T) {
 		{"feed without url", "feeds:\n  - name: Example\ntopics:\n  - id: t\n    any: [x]\nchannels:\n  - console: true\n", 2, "a feed has no url"},
 		{"duplicate feed URL", "feeds:\n  - url: https://example.org/feed.xml\n  - url: https://EXAMPLE.org/feed.xml\ntopics:\n  - id: t\n    any: [x]\nchannels:\n  - console: true\n", 3, "listed twice (first on line 2)"},
 		{"bad public_url", "http:\n  public_url: radar.example.org\n" + ok, 2, "http.public_url"},
+		{"public_url without a listener", "http:\n  listen: \"\"\n  public_url: https://radar.example.org\n" + ok, 3, "http.listen is off"},
 		{"bad api_url", "slack:\n  api_url: localhost:8080\n" + ok, 2, "slack.api_url"},
 		{"bad discord api_url", "discord:\n  api_url: ws://discord.com/api\n" + ok, 2, "discord.api_url"},
 		{"bad listen address", "http:\n  listen: localhost\n" + ok, 2, "http.listen \"localhost\" is not a listen address"},
