@@ -61,7 +61,7 @@ func (r *pushRig) config(feedPath string) *config.Config {
 storage:
   path: %s
 http:
-  listen: ""
+  listen: %s
   public_url: http://%s
 poll:
   interval: 1s
@@ -79,7 +79,7 @@ channels:
 slack:
   token: xoxb-push-token
   api_url: %s
-`, r.db, r.addr, r.feeds.URL(feedPath), r.slack.URL())
+`, r.db, r.addr, r.addr, r.feeds.URL(feedPath), r.slack.URL())
 	cfg, err := config.Parse("push.yaml", []byte(yaml), func(string) string { return "" })
 	if err != nil {
 		r.t.Fatalf("config: %v", err)

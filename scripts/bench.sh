@@ -50,4 +50,7 @@ POLICYRADAR_BENCH=1 go test ./bench -run 'TestPollLoad|TestAlertLatency|TestFoot
 	>"$OUT/bench.txt" 2>&1 || { tail -40 "$OUT/bench.txt"; echo "benchmarks FAILED (see $OUT/bench.txt)"; exit 1; }
 grep -oE 'RESULT .*' "$OUT/bench.txt" | sed 's/^RESULT /  /'
 echo
+echo "== 5. WebSub publish -> alert =="
+go test . -run '^$' -bench 'BenchmarkWebSubPublishToAlert' -benchtime 500x -count 1 | tee "$OUT/websub.txt" | grep -E '^Benchmark' || true
+echo
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
