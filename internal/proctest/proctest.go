@@ -33,6 +33,9 @@
 //	}
 //
 // Set POLICYRADAR_BIN to test an already built binary instead of building one.
+// A package that builds should remove the binary when its tests end:
+//
+//	func TestMain(m *testing.M) { os.Exit(proctest.Main(m)) }
 package proctest
 
 import (
@@ -51,7 +54,18 @@ import (
 var build struct {
 	once sync.Once
 	path string
+	dir  string // the temporary folder of a binary built here
 	err  error
+}
+
+// Main runs the tests of m and then removes the binary Build made, if any.
+// Use it from TestMain; it returns the exit code for os.Exit.
+func Main(m *testing.M) int {
+	code := m.Run()
+	if build.dir != "" {
+		_ = os.RemoveAll(build.dir)
+	}
+	return code
 }
 
 // Build compiles the policyradar binary once per test process (or takes
@@ -65,7 +79,7 @@ func Build(t testing.TB) string {
 			build.path, build.err = filepath.Abs(p)
 			return
 		}
-		build.path, build.err = compile()
+		build.path, build.dir, build.err = compile()
 	})
 	if build.err != nil {
 		t.Fatalf("build policyradar: %v", build.err)
@@ -73,20 +87,20 @@ func Build(t testing.TB) string {
 	return build.path
 }
 
-func compile() (string, error) {
+func compile() (bin, dir string, err error) {
 	root, err := ModuleRoot()
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	dir, err := os.MkdirTemp("", "policyradar-proctest-")
+	dir, err = os.MkdirTemp("", "policyradar-proctest-")
 	if err != nil {
-		return "", fmt.Errorf("temp dir: %w", err)
+		return "", "", fmt.Errorf("temp dir: %w", err)
 	}
-	bin := filepath.Join(dir, "policyradar")
+	bin = filepath.Join(dir, "policyradar")
 	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
 	if _, err := os.Stat(goBin); err != nil {
 		if goBin, err = exec.LookPath("go"); err != nil {
-			return "", fmt.Errorf("find the go command: %w", err)
+			return "", dir, fmt.Errorf("find the go command: %w", err)
 		}
 	}
 	cmd := exec.Command(goBin, "build", "-o", bin, ".")
@@ -96,9 +110,9 @@ func compile() (string, error) {
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return "", fmt.Errorf("go build in %s: %w\n%s", root, err, out)
+		return "", dir, fmt.Errorf("go build in %s: %w\n%s", root, err, out)
 	}
-	return bin, nil
+	return bin, dir, nil
 }
 
 // ModuleRoot is the folder of policyradar's go.mod, found from this source

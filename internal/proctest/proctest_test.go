@@ -121,3 +121,5 @@ channels: [{console: true}]
 		t.Fatalf("after Kill: exited %v, code %d", p.Exited(), p.ExitCode())
 	}
 }
+
+func TestMain(m *testing.M) { os.Exit(proctest.Main(m)) }
