@@ -66,7 +66,7 @@ func (p *Pipeline) Poll(ctx context.Context, f alert.Feed) error {
 	log := p.log.With(slog.String("feed", f.URL))
 	st, known, err := p.opts.Store.FeedState(ctx, f.URL)
 	if err != nil {
-		return fmt.Errorf("read state of %s: %w", f.URL, err)
+		return feeds.Local(fmt.Errorf("read state of %s: %w", f.URL, err))
 	}
 	st.URL = f.URL
 	start := p.now()
@@ -96,7 +96,10 @@ func (p *Pipeline) Poll(ctx context.Context, f alert.Feed) error {
 	if res.NotModified {
 		p.opts.Metrics.poll(f.URL, "not_modified")
 		p.opts.Metrics.feedSuccess(f.URL, start)
-		return p.opts.Store.SaveFeedState(ctx, st)
+		if err := p.opts.Store.SaveFeedState(ctx, st); err != nil {
+			return feeds.Local(fmt.Errorf("record state of %s: %w", f.URL, err))
+		}
+		return nil
 	}
 	st.ETag, st.LastModified = res.ETag, res.LastModified
 	if err := p.record(ctx, f, st, firstSuccess, res.Title, res.Items); err != nil {
@@ -161,7 +164,7 @@ func (p *Pipeline) record(ctx context.Context, f alert.Feed, st store.FeedState,
 	}
 	out, err := p.opts.Store.Ingest(ctx, batch)
 	if err != nil {
-		return fmt.Errorf("record items of %s: %w", f.URL, err)
+		return feeds.Local(fmt.Errorf("record items of %s: %w", f.URL, err))
 	}
 	p.opts.Metrics.items(out.New)
 	p.log.Debug("items recorded", slog.String("feed", f.URL), slog.Int("items", len(items)), slog.Int("new", out.New), slog.Int("queued", out.Queued))

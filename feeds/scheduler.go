@@ -135,11 +135,19 @@ func (s *Scheduler) loop(ctx context.Context, sf Scheduled) {
 		if ctx.Err() != nil {
 			return // shutting down: the poll's outcome says nothing of the feed
 		}
-		if err == nil {
+		switch {
+		case err == nil:
 			failures = 0
 			lastSuccess = time.Now()
 			next = lastSuccess.Add(jitter(s.interval(f.URL, own), rand.Float64()))
-		} else {
+		case errors.Is(err, ErrLocal):
+			// Not the feed's fault: try again soon, without a feed backoff,
+			// so items are not left unseen long after the cause is gone.
+			wait := min(s.interval(f.URL, own), localRetry)
+			next = time.Now().Add(jitter(wait, rand.Float64()))
+			s.log.Warn("feed poll could not be recorded; retrying soon",
+				slog.String("feed", f.URL), slog.Time("next", next), slog.String("error", err.Error()))
+		default:
 			failures++
 			wait := Backoff(failures, RetryAfter(err))
 			// Jitter upwards only, so the wait never undercuts Retry-After.
@@ -154,6 +162,22 @@ func (s *Scheduler) loop(ctx context.Context, sf Scheduled) {
 		}
 	}
 }
+
+// ErrLocal marks a poll that failed for a reason of our own, such as a
+// database that cannot be written, rather than the feed's. The scheduler
+// retries it within localRetry and does not count it as a feed failure.
+var ErrLocal = errors.New("local failure, not the feed's")
+
+// Local wraps err so that errors.Is(err, ErrLocal) holds; its message is err's.
+func Local(err error) error { return localError{err} }
+
+type localError struct{ err error }
+
+func (e localError) Error() string   { return e.err.Error() }
+func (e localError) Unwrap() []error { return []error{ErrLocal, e.err} }
+
+// localRetry is the longest wait after a local failure.
+const localRetry = 30 * time.Second
 
 // Once polls every feed once (same concurrency limits) and returns when all
 // are done, with the joined errors of the feeds that failed. It does not

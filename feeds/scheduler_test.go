@@ -307,3 +307,34 @@ func TestRunSpreadsFirstPolls(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A poll that failed for a local reason (the database) is retried within
+// 30 s and is not counted against the feed.
+func TestRunLocalFailureIsNotTheFeeds(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	type sched struct {
+		next     time.Time
+		failures int
+	}
+	reports := make(chan sched, 10)
+	s := feeds.NewScheduler(feeds.SchedulerOptions{
+		OnSchedule: func(url string, next time.Time, failures int) { reports <- sched{next, failures} },
+	}, func(context.Context, alert.Feed) error {
+		return feeds.Local(fmt.Errorf("record items: %w", errors.New("disk full")))
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Run(ctx, []feeds.Scheduled{{Feed: alert.Feed{URL: "https://a.example/feed", Interval: time.Hour},
+			NextPoll: time.Now().Add(-time.Minute), Failures: 2}})
+	}()
+	r := <-reports
+	cancel()
+	<-done
+	if r.failures != 2 {
+		t.Errorf("failures = %d, want 2: a local failure is not the feed's", r.failures)
+	}
+	if wait := time.Until(r.next); wait > 34*time.Second {
+		t.Errorf("retried in %s, want within 30 s ± 10%%", wait)
+	}
+}
