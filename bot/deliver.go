@@ -235,19 +235,28 @@ func (d *Deliverer) deliver(hard context.Context, o Outlet, a alert.Alert, log *
 	}
 }
 
-// record writes an outcome, retrying briefly: losing a MarkSent would repeat the post.
+// record writes an outcome, retrying until it is written or shutdown's
+// grace period ends; the channel waits meanwhile. Losing a MarkSent would
+// send the alert again, so a database that cannot be written (a full disk)
+// holds the channel rather than repeating its posts.
 func (d *Deliverer) record(hard context.Context, log *slog.Logger, id int64, write func(context.Context) error) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(hard), 30*time.Second)
-	defer cancel()
 	for i := 1; ; i++ {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(hard), 10*time.Second)
 		err := write(ctx)
+		cancel()
 		if err == nil {
+			if i > 1 {
+				log.Info("delivery outcome recorded after retrying", slog.Int64("alert", id), slog.Int("tries", i))
+			}
 			return
 		}
-		if i == 1 || ctx.Err() != nil {
-			log.Error("cannot record delivery outcome", slog.Int64("alert", id), slog.String("error", err.Error()))
+		if i == 1 || i%20 == 0 {
+			log.Error("cannot record delivery outcome; the channel waits until it can", slog.Int64("alert", id),
+				slog.Int("tries", i), slog.String("error", err.Error()))
 		}
-		if !sleep(ctx, backoff(i, 100*time.Millisecond, 5*time.Second), nil) {
+		if !sleep(hard, backoff(i, 100*time.Millisecond, 5*time.Second), nil) {
+			log.Error("shutting down before the delivery outcome could be recorded; the alert stays queued",
+				slog.Int64("alert", id))
 			return
 		}
 	}

@@ -174,3 +174,37 @@ func (s *blockingSink) Send(ctx context.Context, _ alert.Alert) (string, error) 
 		return "x", nil
 	}
 }
+
+// flakyStore fails MarkSent a number of times, as a full disk would.
+type flakyStore struct {
+	*store.Store
+	mu       sync.Mutex
+	failures int
+}
+
+func (f *flakyStore) MarkSent(ctx context.Context, id int64, msg string, at time.Time) error {
+	f.mu.Lock()
+	if f.failures > 0 {
+		f.failures--
+		f.mu.Unlock()
+		return fmt.Errorf("mark sent: %w", store.ErrUnwritable)
+	}
+	f.mu.Unlock()
+	return f.Store.MarkSent(ctx, id, msg, at)
+}
+
+func TestUnrecordedSendIsNotRepeated(t *testing.T) {
+	st := openStore(t)
+	queue(t, st, "one", "two")
+	flaky := &flakyStore{Store: st, failures: 4}
+	sink := &scriptedSink{}
+	d := bot.NewDeliverer(bot.DelivererOptions{Store: flaky,
+		Outlets: []bot.Outlet{{ChannelInfo: bot.ChannelInfo{Key: "test:1", Platform: "test"}, Sink: sink}}})
+	d.Drain(context.Background(), 20*time.Second)
+	if got := fmt.Sprint(sink.titles()); got != "[one two]" {
+		t.Fatalf("sent %s, want each alert once: a send whose outcome could not be recorded must not be repeated", got)
+	}
+	if qs, _ := st.QueueStats(context.Background()); qs.Sent != 2 || qs.Queued != 0 {
+		t.Fatalf("queue %+v, want both recorded as sent once the database is writable", qs)
+	}
+}

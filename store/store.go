@@ -175,16 +175,35 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return unwritable(s.path, fmt.Errorf("begin: %w", err))
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
-		return err
+		return unwritable(s.path, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return unwritable(s.path, fmt.Errorf("commit: %w", err))
 	}
 	return nil
+}
+
+// ErrUnwritable says the database file cannot be written: the disk is full,
+// or the file or its folder is read-only or gone. Nothing is lost: the write
+// is retried, and what it was recording is fetched or sent again.
+var ErrUnwritable = errors.New("cannot write the database")
+
+// unwritable marks SQLite's disk errors (full, I/O, read-only, cannot
+// open) with ErrUnwritable, naming the file and what to check.
+func unwritable(path string, err error) error {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	switch se.Code() & 0xff { // primary result code
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN:
+		return fmt.Errorf("%w %s (is the disk full, or the file or its folder read-only?): %w", ErrUnwritable, path, err)
+	}
+	return err
 }
 
 // toNS stores a time as UTC unix nanoseconds; the zero time is 0.
