@@ -421,13 +421,11 @@ func topicInfos(cfg *config.Config) []bot.TopicInfo {
 func (m *Main) slashCommands(topics []bot.TopicInfo) error {
 	h := m.commands.Handle
 	if m.cfg.Slack.AppToken != "" {
-		sm := slackbot.NewSocketMode(m.cfg.Slack.AppToken, m.cfg.Slack.Token, m.cfg.Slack.APIURL, h,
-			m.log.With(slog.String("component", "slack-socket-mode")))
+		sm := slackbot.NewSocketMode(m.cfg.Slack.AppToken, m.cfg.Slack.Token, m.cfg.Slack.APIURL, h, m.log)
 		m.services = append(m.services, service{name: "slack socket mode", run: sm.Run})
 	}
 	if m.cfg.Slack.SigningSecret != "" {
-		m.routes["/slack/commands"] = slackbot.NewCommandHandler(m.cfg.Slack.SigningSecret, h,
-			m.log.With(slog.String("component", "slack-commands")))
+		m.routes["/slack/commands"] = slackbot.NewCommandHandler(m.cfg.Slack.SigningSecret, h, m.log)
 	}
 	if m.cfg.Discord.ApplicationID != "" {
 		ts := make([]alert.Topic, len(topics))
@@ -435,15 +433,14 @@ func (m *Main) slashCommands(topics []bot.TopicInfo) error {
 			ts[i] = t.Topic
 		}
 		gw, err := discordbot.NewGateway(m.cfg.Discord.Token, m.cfg.Discord.APIURL, m.cfg.Discord.ApplicationID,
-			m.cfg.Discord.GuildID, ts, h, m.log.With(slog.String("component", "discord-gateway")))
+			m.cfg.Discord.GuildID, ts, h, m.log)
 		if err != nil {
 			return fmt.Errorf("discord gateway: %w", err)
 		}
 		m.services = append(m.services, service{name: "discord gateway", run: gw.Run})
 	}
 	if m.cfg.Discord.PublicKey != "" {
-		ih, err := discordbot.NewInteractionsHandler(m.cfg.Discord.PublicKey, h,
-			m.log.With(slog.String("component", "discord-interactions")))
+		ih, err := discordbot.NewInteractionsHandler(m.cfg.Discord.PublicKey, h, m.log)
 		if err != nil {
 			return fmt.Errorf("discord.public_key: %w", err)
 		}

@@ -6,6 +6,7 @@ package alert
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -68,10 +69,13 @@ type PermanentError struct {
 }
 
 func (e *PermanentError) Error() string {
-	if e.Err != nil {
-		return fmt.Sprintf("%s: %v", e.Reason, e.Err)
+	if e.Err == nil {
+		return e.Reason
 	}
-	return e.Reason
+	if msg := e.Err.Error(); strings.Contains(msg, e.Reason) {
+		return msg // the reason is already there: say it once
+	}
+	return fmt.Sprintf("%s: %v", e.Reason, e.Err)
 }
 
 func (e *PermanentError) Unwrap() []error { return []error{ErrPermanent, e.Err} }
