@@ -1,5 +1,6 @@
 // The HTTP server (/healthz, /metrics, slash commands over HTTP, WebSub
 // callbacks) and the idle-memory housekeeping of a long run.
+
 package main
 
 import (

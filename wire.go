@@ -1,5 +1,6 @@
 // Wiring: how each configured channel, transport and feed schedule becomes a
 // running part.
+
 package main
 
 import (
