@@ -180,6 +180,9 @@ func (d *Deliverer) worker(ctx, hard context.Context, o Outlet, drain bool) {
 			if ctx.Err() != nil {
 				return
 			}
+			if time.Until(d.gate(o.Platform)) > 0 {
+				break // a global rate limit began mid-batch: wait it out above
+			}
 			if o.Limiter != nil && o.Limiter.Wait(ctx) != nil {
 				return
 			}

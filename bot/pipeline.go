@@ -114,27 +114,6 @@ func (p *Pipeline) Poll(ctx context.Context, f alert.Feed) error {
 	return nil
 }
 
-// MaxItemsPerPoll bounds the items recorded from one fetch: real feeds carry
-// tens to hundreds, and a feed of 100,000 would hold the database's write
-// lock long enough to stall delivery and health checks.
-const MaxItemsPerPoll = 2000
-
-// newest returns the n most recently published items, in their feed order.
-func newest(items []alert.Item, n int) []alert.Item {
-	idx := make([]int, len(items))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortStableFunc(idx, func(a, b int) int { return items[b].Published.Compare(items[a].Published) })
-	idx = idx[:n]
-	slices.Sort(idx)
-	out := make([]alert.Item, n)
-	for i, j := range idx {
-		out[i] = items[j]
-	}
-	return out
-}
-
 // Push records items that arrived without a poll (a WebSub content
 // distribution): matched, recorded and queued exactly as polled items are,
 // deduplicated against everything seen before.
@@ -152,11 +131,6 @@ func (p *Pipeline) Push(ctx context.Context, f alert.Feed, title string, items [
 func (p *Pipeline) record(ctx context.Context, f alert.Feed, st store.FeedState, firstSuccess bool, title string, items []alert.Item) error {
 	if title != "" {
 		st.Title = title
-	}
-	if len(items) > MaxItemsPerPoll {
-		p.log.Warn("feed has more items than are read at once; keeping the newest", slog.String("feed", f.URL),
-			slog.Int("items", len(items)), slog.Int("kept", MaxItemsPerPoll))
-		items = newest(items, MaxItemsPerPoll)
 	}
 	batch := store.Batch{State: st, Items: p.route(f, items), AlertLimit: -1}
 	if firstSuccess {

@@ -32,7 +32,7 @@ func parseDocument(data []byte, contentType, feedURL string, now time.Time) (*do
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, fmt.Errorf("%w: the document is empty", ErrNotFeed)
 	}
-	p := gofeed.NewParser()
+	p := cappedParser()
 	p.KeepOriginalFeed = true // Atom keeps rel=hub links only on the original
 	feed, err := p.Parse(bytes.NewReader(data))
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -100,8 +99,6 @@ type platformCase struct {
 	// shown in /healthz, the logs and /radar feeds.
 	permanent string
 	check     func(t *testing.T, w *world, first time.Time, other *arrivals) // more checks, after delivery
-	// knownBug skips the case unless POLICYRADAR_KNOWN_BUGS is set.
-	knownBug string
 }
 
 func slackFault(f slacktest.Fault) func(*world) { return func(w *world) { w.slack.Fail(1, f) } }
@@ -149,8 +146,7 @@ func TestPlatformFaults(t *testing.T) {
 			// The other channel's first post lands after the global limit
 			// is known, so its next ones must wait it out.
 			w.discord.Fail(discordtest.Fault{Path: "/channels/" + otherChannel + "/", Delay: time.Second})
-		}, gapMin: 3 * time.Second, check: otherChannelWaits(3 * time.Second),
-			knownBug: "a delivery worker checks the platform's global rate limit only between batches, so another channel goes on posting its batch"},
+		}, gapMin: 3 * time.Second, check: otherChannelWaits(3 * time.Second)},
 		{name: "discord 500", slack: discord, arm: discordFault(discordtest.Fault{Status: 500, Times: -1}), hold: 6 * time.Second, gapMax: retryMax},
 		{name: "discord 502", slack: discord, arm: discordFault(discordtest.Fault{Status: 502, Times: -1}), hold: 6 * time.Second, gapMax: retryMax},
 		{name: "discord 503", slack: discord, arm: discordFault(discordtest.Fault{Status: 503, Times: -1}), hold: 6 * time.Second, gapMax: retryMax},
@@ -172,9 +168,6 @@ func TestPlatformFaults(t *testing.T) {
 }
 
 func runPlatformCase(t *testing.T, tc platformCase) {
-	if tc.knownBug != "" && os.Getenv("POLICYRADAR_KNOWN_BUGS") == "" {
-		t.Skip("known bug: " + tc.knownBug + "; POLICYRADAR_KNOWN_BUGS=1 runs it")
-	}
 	w := newWorld(t)
 	tc.arm(w)
 	p := start(t, func(addr string) string { return w.config(addr, w.slack.URL(), w.discord.APIURL()) })
