@@ -17,7 +17,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -29,6 +28,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/policyradar/policyradar/internal/realfeeds"
 )
 
 const (
@@ -304,18 +305,8 @@ func decodeExplained(t *testing.T, out string) []explained {
 // explainRealFeed compares the chrooted binary with this package's own code
 // run on the host, item by item, on a real feed.
 func explainRealFeed(t *testing.T, bin string) {
-	dir := os.Getenv("POLICYRADAR_REALFEEDS")
-	if dir == "" {
-		dir = filepath.Join("..", "shared", "testdata", "realfeeds")
-	}
 	const name = "openai-news.xml"
-	data, err := os.ReadFile(filepath.Join(dir, name))
-	if errors.Is(err, fs.ErrNotExist) {
-		t.Skipf("skipped: real feed %s not found in %s (set POLICYRADAR_REALFEEDS)", name, dir)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := realfeeds.Read(t, name)
 	root := newRoot(t, bin, map[string]string{name: string(data)})
 	got := decodeExplained(t, mustRun(t, root, "explain", "-json", "/"+name))
 

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/policyradar/policyradar/internal/realfeeds"
 )
 
 // heavy reports whether the full-size benchmarks were asked for.
@@ -54,17 +56,10 @@ func moduleRoot(tb testing.TB) string {
 	}
 }
 
-// realFeedsDir is $POLICYRADAR_REALFEEDS, else ../shared/testdata/realfeeds
-// from the module root; "" when absent.
-func realFeedsDir(tb testing.TB) string {
-	dir := os.Getenv("POLICYRADAR_REALFEEDS")
-	if dir == "" {
-		dir = filepath.Join("..", "shared", "testdata", "realfeeds")
-	}
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(moduleRoot(tb), dir)
-	}
-	if _, err := os.Stat(dir); err != nil {
+// realFeedsDir is the real feed samples' folder, "" when absent.
+func realFeedsDir(testing.TB) string {
+	dir, err := realfeeds.Dir()
+	if err != nil {
 		return ""
 	}
 	return dir

@@ -2,44 +2,16 @@ package feeds_test
 
 import (
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/policyradar/policyradar/internal/realfeeds"
+
 	"github.com/policyradar/policyradar/feeds"
 )
-
-// realFeedSeeds returns the real feed documents as fuzz seeds. Unlike the
-// parser tests it never skips: without the samples the target still runs on
-// its own seeds and the corpus in testdata/fuzz.
-func realFeedSeeds(f *testing.F) [][]byte {
-	f.Helper()
-	dir := os.Getenv("POLICYRADAR_REALFEEDS")
-	if dir == "" {
-		dir = filepath.Join(moduleRoot(f), "..", "shared", "testdata", "realfeeds")
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		f.Logf("real feed samples not found at %s (set POLICYRADAR_REALFEEDS): seeding without them", dir)
-		return nil
-	}
-	var out [][]byte
-	for _, e := range entries {
-		switch strings.ToLower(filepath.Ext(e.Name())) {
-		case ".xml", ".rss", ".atom", ".rdf", ".json":
-			data, err := os.ReadFile(filepath.Join(dir, e.Name()))
-			if err != nil {
-				f.Fatal(err)
-			}
-			out = append(out, data)
-		}
-	}
-	return out
-}
 
 // hostileFeed is a small feed whose text tries every kind of trouble the
 // normaliser must turn into plain text.
@@ -55,7 +27,7 @@ const hostileFeed = `<?xml version="1.0"?><rss version="2.0"><channel><title>t &
 // of the program relies on: valid UTF-8 plain text with white space folded,
 // a key, the feed's URL, and a normalised link.
 func FuzzNormalise(f *testing.F) {
-	for _, seed := range realFeedSeeds(f) {
+	for _, seed := range realfeeds.Seeds(f) {
 		f.Add(seed)
 	}
 	f.Add([]byte(hostileFeed))

@@ -1,10 +1,10 @@
 package feeds
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/policyradar/policyradar/internal/realfeeds"
 )
 
 func TestLinkHeader(t *testing.T) {
@@ -148,14 +148,7 @@ func TestParseLooseDate(t *testing.T) {
 
 // TestParseHubInRSS reads the hub golem.de advertises with atom:link.
 func TestParseHubInRSS(t *testing.T) {
-	dir := os.Getenv("POLICYRADAR_REALFEEDS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "testdata", "realfeeds")
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "golem-iso88591.xml"))
-	if err != nil {
-		t.Skipf("real feed samples not found at %s (set POLICYRADAR_REALFEEDS): %v", dir, err)
-	}
+	data := realfeeds.Read(t, "golem-iso88591.xml")
 	doc, err := parseDocument(data, "", "https://rss.golem.de/rss.php?feed=RSS2.0", time.Now())
 	if err != nil {
 		t.Fatal(err)

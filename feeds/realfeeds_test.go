@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/policyradar/policyradar/internal/realfeeds"
+
 	"github.com/policyradar/policyradar/alert"
 	"github.com/policyradar/policyradar/feeds"
 )
@@ -18,20 +20,6 @@ var (
 	tagRemnant    = regexp.MustCompile(`<[a-zA-Z/!?][^>]*>`)
 	entityRemnant = regexp.MustCompile(`&(#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);`)
 )
-
-// realFeedsDir is where the third-party sample feeds live: read in place,
-// never copied into the repository.
-func realFeedsDir(tb testing.TB) string {
-	tb.Helper()
-	dir := os.Getenv("POLICYRADAR_REALFEEDS")
-	if dir == "" {
-		dir = filepath.Join(moduleRoot(tb), "..", "shared", "testdata", "realfeeds")
-	}
-	if _, err := os.Stat(dir); err != nil {
-		tb.Skipf("real feed samples not found at %s (set POLICYRADAR_REALFEEDS to their folder): %v", dir, err)
-	}
-	return dir
-}
 
 func moduleRoot(tb testing.TB) string {
 	tb.Helper()
@@ -51,26 +39,6 @@ func moduleRoot(tb testing.TB) string {
 	}
 }
 
-// realFeedFiles lists every feed document in dir.
-func realFeedFiles(tb testing.TB, dir string) []string {
-	tb.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var files []string
-	for _, e := range entries {
-		switch strings.ToLower(filepath.Ext(e.Name())) {
-		case ".xml", ".rss", ".atom", ".rdf", ".json":
-			files = append(files, e.Name())
-		}
-	}
-	if len(files) == 0 {
-		tb.Skipf("no feed files in %s", dir)
-	}
-	return files
-}
-
 func parseRealFeed(t *testing.T, dir, name string, now time.Time) (string, []alert.Item) {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(dir, name))
@@ -85,9 +53,9 @@ func parseRealFeed(t *testing.T, dir, name string, now time.Time) (string, []ale
 }
 
 func TestParseRealFeeds(t *testing.T) {
-	dir := realFeedsDir(t)
+	dir, names := realfeeds.Require(t)
 	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	for _, name := range realFeedFiles(t, dir) {
+	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			title, items := parseRealFeed(t, dir, name, now)
 			raw := readRaw(t, dir, name)
@@ -186,7 +154,7 @@ func clip(s string) string {
 
 // TestParseRealFeedsSpecific checks what each troublesome sample is there for.
 func TestParseRealFeedsSpecific(t *testing.T) {
-	dir := realFeedsDir(t)
+	dir, _ := realfeeds.Require(t)
 	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 	tests := []struct {
 		name  string
@@ -288,8 +256,8 @@ func wantText(t *testing.T, items []alert.Item, s string) {
 }
 
 func BenchmarkParse(b *testing.B) {
-	dir := realFeedsDir(b)
-	for _, name := range realFeedFiles(b, dir) {
+	dir, names := realfeeds.Require(b)
+	for _, name := range names {
 		data, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			b.Fatal(err)

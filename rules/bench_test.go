@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/policyradar/policyradar/internal/realfeeds"
+
 	"github.com/mmcdole/gofeed"
 
 	"github.com/policyradar/policyradar/alert"
@@ -23,36 +25,6 @@ import (
 //
 //	go test ./rules -run '^$' -bench Match -benchmem
 
-// realFeedsDir finds the real feeds: $POLICYRADAR_REALFEEDS, else
-// ../shared/testdata/realfeeds, relative to the module root.
-func realFeedsDir(tb testing.TB) string {
-	dir := os.Getenv("POLICYRADAR_REALFEEDS")
-	if dir == "" {
-		dir = filepath.Join("..", "shared", "testdata", "realfeeds")
-	}
-	if !filepath.IsAbs(dir) {
-		root, err := os.Getwd()
-		if err != nil {
-			tb.Fatal(err)
-		}
-		for {
-			if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-				break
-			}
-			parent := filepath.Dir(root)
-			if parent == root {
-				tb.Skip("module root not found; cannot locate the real feeds")
-			}
-			root = parent
-		}
-		dir = filepath.Join(root, dir)
-	}
-	if _, err := os.Stat(dir); err != nil {
-		tb.Skipf("real feeds not found at %s (set POLICYRADAR_REALFEEDS): %v", dir, err)
-	}
-	return dir
-}
-
 var tagRE = regexp.MustCompile(`<[^>]*>`)
 
 func plain(s string) string {
@@ -63,7 +35,7 @@ func plain(s string) string {
 // text: title, summary, content (padded with the text of later entries when
 // an entry is short, cut at a word when it is long) and categories.
 func benchItems(tb testing.TB) (items []alert.Item, avgBytes int) {
-	dir := realFeedsDir(tb)
+	dir, _ := realfeeds.Require(tb)
 	files, err := filepath.Glob(filepath.Join(dir, "*"))
 	if err != nil {
 		tb.Fatal(err)

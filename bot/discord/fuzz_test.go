@@ -3,12 +3,12 @@ package discord_test
 import (
 	"encoding/json"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/policyradar/policyradar/internal/realfeeds"
 
 	"github.com/policyradar/policyradar/alert"
 	"github.com/policyradar/policyradar/bot/discord"
@@ -24,41 +24,13 @@ const hostileFeed = `<?xml version="1.0"?><rss version="2.0"><channel><title>@ev
 <item><title>t</title><link>javascript:alert(1)</link><guid>g2</guid><pubDate>Fri, 01 Jan 9999 23:59:59 +1400</pubDate></item>
 </channel></rss>`
 
-// realFeedSeeds returns the real feed documents, or nothing when they are
-// not where POLICYRADAR_REALFEEDS (default ../shared/testdata/realfeeds
-// from the module root) says.
-func realFeedSeeds(f *testing.F) [][]byte {
-	f.Helper()
-	dir := os.Getenv("POLICYRADAR_REALFEEDS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "testdata", "realfeeds")
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		f.Logf("real feed samples not found at %s (set POLICYRADAR_REALFEEDS): seeding without them", dir)
-		return nil
-	}
-	var out [][]byte
-	for _, e := range entries {
-		switch strings.ToLower(filepath.Ext(e.Name())) {
-		case ".xml", ".rss", ".atom", ".rdf", ".json":
-			data, err := os.ReadFile(filepath.Join(dir, e.Name()))
-			if err != nil {
-				f.Fatal(err)
-			}
-			out = append(out, data)
-		}
-	}
-	return out
-}
-
 // FuzzFeedEmbed runs feed documents, seeded with the real feeds, through the
 // real normaliser and the Discord formatter: no panic, the message within
 // Discord's limits, an http(s) embed URL or none, and no ping from feed
 // text: allowed_mentions allows only the channel's own mention and
 // @everyone/@here are broken wherever the feed's text lands.
 func FuzzFeedEmbed(f *testing.F) {
-	for _, seed := range realFeedSeeds(f) {
+	for _, seed := range realfeeds.Seeds(f) {
 		f.Add(seed, "")
 	}
 	f.Add([]byte(hostileFeed), "")

@@ -1,12 +1,12 @@
 package slack_test
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/policyradar/policyradar/internal/realfeeds"
 
 	"github.com/policyradar/policyradar/alert"
 	"github.com/policyradar/policyradar/bot/slack"
@@ -22,40 +22,12 @@ const hostileFeed = `<?xml version="1.0"?><rss version="2.0"><channel><title>&lt
 <item><title>&amp;#60;!here&amp;#62;</title><link>javascript:alert(1)</link><guid>g2</guid></item>
 </channel></rss>`
 
-// realFeedSeeds returns the real feed documents, or nothing when they are
-// not where POLICYRADAR_REALFEEDS (default ../shared/testdata/realfeeds
-// from the module root) says.
-func realFeedSeeds(f *testing.F) [][]byte {
-	f.Helper()
-	dir := os.Getenv("POLICYRADAR_REALFEEDS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "testdata", "realfeeds")
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		f.Logf("real feed samples not found at %s (set POLICYRADAR_REALFEEDS): seeding without them", dir)
-		return nil
-	}
-	var out [][]byte
-	for _, e := range entries {
-		switch strings.ToLower(filepath.Ext(e.Name())) {
-		case ".xml", ".rss", ".atom", ".rdf", ".json":
-			data, err := os.ReadFile(filepath.Join(dir, e.Name()))
-			if err != nil {
-				f.Fatal(err)
-			}
-			out = append(out, data)
-		}
-	}
-	return out
-}
-
 // FuzzFeedBlocks runs feed documents, seeded with the real feeds, through
 // the real normaliser and the Slack formatter: no panic, every text object
 // within Slack's limits, and nothing from the feed becomes a live mention,
 // channel link or non-http link.
 func FuzzFeedBlocks(f *testing.F) {
-	for _, seed := range realFeedSeeds(f) {
+	for _, seed := range realfeeds.Seeds(f) {
 		f.Add(seed, true)
 	}
 	f.Add([]byte(hostileFeed), true)
