@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/policyradar/policyradar/internal/proctest"
+
 	"github.com/policyradar/policyradar/internal/realfeeds"
 )
 
@@ -40,20 +42,11 @@ func needHeavy(tb testing.TB) {
 // moduleRoot is the folder holding go.mod.
 func moduleRoot(tb testing.TB) string {
 	tb.Helper()
-	dir, err := os.Getwd()
+	root, err := proctest.ModuleRoot()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatal("module root (go.mod) not found")
-		}
-		dir = parent
-	}
+	return root
 }
 
 // realFeedsDir is the real feed samples' folder, "" when absent.

@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/policyradar/policyradar/internal/proctest"
+
 	"github.com/policyradar/policyradar/internal/realfeeds"
 
 	"github.com/policyradar/policyradar/alert"
@@ -23,20 +25,11 @@ var (
 
 func moduleRoot(tb testing.TB) string {
 	tb.Helper()
-	dir, err := os.Getwd()
+	root, err := proctest.ModuleRoot()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
+	return root
 }
 
 func parseRealFeed(t *testing.T, dir, name string, now time.Time) (string, []alert.Item) {
