@@ -32,7 +32,13 @@ func NormalizeLink(raw, base string) string {
 	if u.RawQuery == "" {
 		u.ForceQuery = false
 	}
-	return u.String()
+	out := u.String()
+	if t := strings.TrimSpace(out); t != out {
+		// Dropping the fragment or a parameter left white space at an end
+		// ("? #"): normalise what remains, so a second pass changes nothing.
+		return NormalizeLink(t, "")
+	}
+	return out
 }
 
 // stripTracking drops tracking parameters and empty pieces, keeping the
