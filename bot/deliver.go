@@ -219,7 +219,7 @@ func (d *Deliverer) deliver(hard context.Context, o Outlet, a alert.Alert, log *
 		return wait
 	case errors.Is(err, alert.ErrPermanent):
 		d.opts.Metrics.alert(o.Platform, "failed")
-		log.Error("alert failed for good; fix the channel or token, then it will not recur",
+		log.Error("alert failed for good and will not be retried; check the channel ID and the token's access to it",
 			slog.Int64("alert", a.ID), slog.String("title", a.Item.Title), slog.String("error", err.Error()))
 		d.record(hard, log, a.ID, func(ctx context.Context) error { return d.opts.Store.MarkFailed(ctx, a.ID, err.Error(), now) })
 		return 0
