@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"cmp"
 	"slices"
 
@@ -39,12 +40,26 @@ type scratch struct {
 	cands   []int32
 	bounds  []int32
 	words   []string
+	low     []byte // lowerASCII's buffer
 
 	epoch      uint32
 	topicStamp []uint32 // topic -> epoch when it became a candidate
 	allowStamp []uint32 // topic -> epoch when `only` allowed it
 	kwEpoch    uint32
 	kwStamp    []uint32 // pattern -> kwEpoch when it is in the current topic's Any or All
+}
+
+// lowerASCII returns text with ASCII letters lower-cased, in a buffer the
+// scratch reuses (valid until the next call).
+func (sc *scratch) lowerASCII(text string) []byte {
+	b := append(sc.low[:0], text...)
+	for i, c := range b {
+		if c-'A' < 26 {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+	sc.low = b
+	return b
 }
 
 func newScratch(topics, patterns int) *scratch {
@@ -221,6 +236,10 @@ func (s *Set) matchRegexes(sc *scratch, it *alert.Item) bool {
 
 func (s *Set) matchRegexesIn(sc *scratch, text string, field uint8, seg int32) bool {
 	found := false
+	// One ASCII-lower-case copy of the field serves every expression's
+	// literal search (bytes.Index), instead of a case-folding search of the
+	// field per expression. Lower-casing ASCII keeps every byte offset.
+	low := sc.lowerASCII(text)
 	for ri, p := range s.regexes {
 		pat := &s.pats[p]
 		if pat.fields&(1<<field) == 0 {
@@ -231,11 +250,11 @@ func (s *Set) matchRegexesIn(sc *scratch, text string, field uint8, seg int32) b
 		case plan.lit == nil:
 			found = s.findRegex(sc, ri, text, 0, len(text), field, seg) || found
 		case plan.window == 0:
-			if indexFold(text, plan.lit) >= 0 {
+			if bytes.Index(low, plan.lit) >= 0 {
 				found = s.findRegex(sc, ri, text, 0, len(text), field, seg) || found
 			}
 		default:
-			windows(text, plan.lit, plan.window, func(start, end int) {
+			windows(text, low, plan.lit, plan.window, func(start, end int) {
 				found = s.findRegex(sc, ri, text, start, end, field, seg) || found
 			})
 		}

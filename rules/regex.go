@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"regexp/syntax"
 	"strings"
 	"unicode/utf8"
@@ -78,16 +79,16 @@ func maxRunes(re *syntax.Regexp) int {
 }
 
 // windows calls fn with each stretch of text that can hold a match: the
-// places where lit occurs in text (ignoring ASCII case), widened by window
-// bytes and then by one rune each side, so that \b sees the true neighbours,
-// and merged where they overlap.
-func windows(text string, lit []byte, window int, fn func(start, end int)) {
-	i := indexFold(text, lit)
+// places where lit occurs in low (text with ASCII lower-cased), widened by
+// window bytes and then by one rune each side, so that \b sees the true
+// neighbours, and merged where they overlap.
+func windows(text string, low, lit []byte, window int, fn func(start, end int)) {
+	i := bytes.Index(low, lit)
 	for i >= 0 {
 		start, end := i-window, i+len(lit)+window
 		next := -1
 		for {
-			j := indexFold(text[i+1:], lit)
+			j := bytes.Index(low[i+1:], lit)
 			if j < 0 {
 				break
 			}
@@ -201,61 +202,4 @@ func safeRuns(lit string) []string {
 	}
 	flush()
 	return runs
-}
-
-// indexFold returns the index of the first place lit (lower-case ASCII)
-// occurs in s, ignoring ASCII case, or -1. It looks for the first byte in
-// both cases with strings.IndexByte, so it reads the text only once.
-func indexFold(s string, lit []byte) int {
-	c0 := lit[0]
-	u0 := c0
-	if c0-'a' < 26 {
-		u0 = c0 - ('a' - 'A')
-	}
-	lo, up := indexByteFrom(s, 0, c0), -1
-	if u0 != c0 {
-		up = indexByteFrom(s, 0, u0)
-	}
-	for {
-		i := lo
-		if i < 0 || (up >= 0 && up < i) {
-			i = up
-		}
-		if i < 0 || i+len(lit) > len(s) {
-			return -1
-		}
-		if hasPrefixFold(s[i+1:], lit[1:]) {
-			return i
-		}
-		if i == lo {
-			lo = indexByteFrom(s, i+1, c0)
-		} else {
-			up = indexByteFrom(s, i+1, u0)
-		}
-	}
-}
-
-func indexByteFrom(s string, from int, c byte) int {
-	if j := strings.IndexByte(s[from:], c); j >= 0 {
-		return from + j
-	}
-	return -1
-}
-
-// hasPrefixFold reports whether s starts with lit (lower-case ASCII),
-// ignoring ASCII case.
-func hasPrefixFold(s string, lit []byte) bool {
-	if len(s) < len(lit) {
-		return false
-	}
-	for i, l := range lit {
-		c := s[i]
-		if c-'A' < 26 {
-			c += 'a' - 'A'
-		}
-		if c != l {
-			return false
-		}
-	}
-	return true
 }
