@@ -87,16 +87,8 @@ func (d *Deliverer) Wake() {
 func (d *Deliverer) Run(ctx context.Context) error {
 	hard, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
-	var wg sync.WaitGroup
-	for _, o := range d.opts.Outlets {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			d.worker(ctx, hard, o, false)
-		}()
-	}
 	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
+	go func() { d.workers(ctx, hard, false); close(done) }()
 	select {
 	case <-done:
 		return nil
@@ -116,13 +108,14 @@ func (d *Deliverer) Run(ctx context.Context) error {
 func (d *Deliverer) Drain(ctx context.Context, horizon time.Duration) {
 	dctx, cancel := context.WithTimeout(ctx, horizon)
 	defer cancel()
+	d.workers(dctx, ctx, true)
+}
+
+// workers runs one worker per channel and returns when all have.
+func (d *Deliverer) workers(ctx, hard context.Context, drain bool) {
 	var wg sync.WaitGroup
 	for _, o := range d.opts.Outlets {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			d.worker(dctx, ctx, o, true)
-		}()
+		wg.Go(func() { d.worker(ctx, hard, o, drain) })
 	}
 	wg.Wait()
 }
