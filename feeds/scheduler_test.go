@@ -224,8 +224,10 @@ func TestRunBacksOffAndReports(t *testing.T) {
 	}
 }
 
-func TestRunSuccessResetsFailures(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+// firstReport runs one feed due now (with the given failures so far) until
+// its first poll is scheduled, and returns what OnSchedule reported.
+func firstReport(t *testing.T, interval time.Duration, failures int, poll feeds.PollFunc) (next time.Time, failuresAfter int) {
+	t.Helper()
 	type sched struct {
 		next     time.Time
 		failures int
@@ -233,19 +235,25 @@ func TestRunSuccessResetsFailures(t *testing.T) {
 	reports := make(chan sched, 10)
 	s := feeds.NewScheduler(feeds.SchedulerOptions{
 		OnSchedule: func(url string, next time.Time, failures int) { reports <- sched{next, failures} },
-	}, func(context.Context, alert.Feed) error { return nil })
+	}, poll)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- s.Run(ctx, []feeds.Scheduled{{Feed: alert.Feed{URL: "https://a.example/feed", Interval: time.Hour},
-			NextPoll: time.Now().Add(-time.Minute), Failures: 5}})
+		done <- s.Run(ctx, []feeds.Scheduled{{Feed: alert.Feed{URL: "https://a.example/feed", Interval: interval},
+			NextPoll: time.Now().Add(-time.Minute), Failures: failures}})
 	}()
 	r := <-reports
 	cancel()
 	<-done
+	return r.next, r.failures
+}
+
+func TestRunSuccessResetsFailures(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	next, failures := firstReport(t, time.Hour, 5, func(context.Context, alert.Feed) error { return nil })
 	// Interval 1 h ± 10%.
-	if now := time.Now(); r.failures != 0 || r.next.Before(now.Add(53*time.Minute)) || r.next.After(now.Add(67*time.Minute)) {
-		t.Errorf("after success: next %v (in %s), failures %d", r.next, time.Until(r.next), r.failures)
+	if now := time.Now(); failures != 0 || next.Before(now.Add(53*time.Minute)) || next.After(now.Add(67*time.Minute)) {
+		t.Errorf("after success: next %v (in %s), failures %d", next, time.Until(next), failures)
 	}
 }
 
@@ -312,29 +320,13 @@ func TestRunSpreadsFirstPolls(t *testing.T) {
 // 30 s and is not counted against the feed.
 func TestRunLocalFailureIsNotTheFeeds(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	type sched struct {
-		next     time.Time
-		failures int
-	}
-	reports := make(chan sched, 10)
-	s := feeds.NewScheduler(feeds.SchedulerOptions{
-		OnSchedule: func(url string, next time.Time, failures int) { reports <- sched{next, failures} },
-	}, func(context.Context, alert.Feed) error {
+	next, failures := firstReport(t, time.Hour, 2, func(context.Context, alert.Feed) error {
 		return feeds.Local(fmt.Errorf("record items: %w", errors.New("disk full")))
 	})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- s.Run(ctx, []feeds.Scheduled{{Feed: alert.Feed{URL: "https://a.example/feed", Interval: time.Hour},
-			NextPoll: time.Now().Add(-time.Minute), Failures: 2}})
-	}()
-	r := <-reports
-	cancel()
-	<-done
-	if r.failures != 2 {
-		t.Errorf("failures = %d, want 2: a local failure is not the feed's", r.failures)
+	if failures != 2 {
+		t.Errorf("failures = %d, want 2: a local failure is not the feed's", failures)
 	}
-	if wait := time.Until(r.next); wait > 34*time.Second {
+	if wait := time.Until(next); wait > 34*time.Second {
 		t.Errorf("retried in %s, want within 30 s ± 10%%", wait)
 	}
 }
