@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -128,6 +129,9 @@ func linkURL(raw string) string {
 	lower := strings.ToLower(raw)
 	if !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://") {
 		return ""
+	}
+	if u, err := url.Parse(raw); err != nil || u.Host == "" {
+		return "" // "http://" alone links nowhere
 	}
 	const hex = "0123456789ABCDEF"
 	var b strings.Builder
