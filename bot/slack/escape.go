@@ -127,7 +127,12 @@ func Snippet(s string, max int) string {
 func linkURL(raw string) string {
 	raw = strings.TrimSpace(raw)
 	lower := strings.ToLower(raw)
-	if !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://") {
+	switch {
+	case strings.HasPrefix(lower, "http://"):
+		raw = "http://" + raw[len("http://"):] // "HTTP://x" too
+	case strings.HasPrefix(lower, "https://"):
+		raw = "https://" + raw[len("https://"):]
+	default:
 		return ""
 	}
 	if u, err := url.Parse(raw); err != nil || u.Host == "" {
