@@ -48,6 +48,7 @@ func (m *Main) startHTTP(ctx context.Context) (*http.Server, error) {
 			m.log.Error("http server stopped", slog.String("error", err.Error()))
 		}
 	}()
+	m.log.Info("http server listening", slog.String("addr", ln.Addr().String()))
 	m.addr <- ln.Addr().String()
 	return srv, nil
 }

@@ -74,6 +74,12 @@ func (p *Proc) Health(ctx context.Context) (int, map[string]any) {
 
 // WaitHealth polls /healthz until want accepts the answer or ctx ends.
 func (p *Proc) WaitHealth(ctx context.Context, want func(code int, body map[string]any) bool) (int, map[string]any, error) {
+	// Another test's process may hold the port this one was given (FreeAddr
+	// cannot reserve it): only its own "listening" line proves the answers
+	// will come from this process.
+	if _, err := p.WaitLog(ctx, Msg("http server listening")); err != nil {
+		return 0, nil, fmt.Errorf("pid %d is not listening: %w", p.Pid, err)
+	}
 	for {
 		code, body := p.Health(ctx)
 		if want(code, body) {
