@@ -13,7 +13,6 @@ import (
 	"github.com/policyradar/policyradar/bot/discord/discordtest"
 	"github.com/policyradar/policyradar/bot/slack/slacktest"
 	"github.com/policyradar/policyradar/feeds/feedtest"
-	"github.com/policyradar/policyradar/internal/proctest"
 )
 
 const (
@@ -270,7 +269,10 @@ func otherChannelWaits(d time.Duration) func(*testing.T, *world, time.Time, *arr
 // comes up there.
 func runRefused(t *testing.T, platform string) {
 	w := newWorld(t)
-	down := proctest.FreeAddr(t) // nothing listens here yet
+	// Nothing listens here yet. The address is on 127.0.0.2, where no other
+	// test's server binds: a free port on 127.0.0.1 could be taken by a fake
+	// of a parallel case before this one brings its server up.
+	down := freeAddrOn(t, "127.0.0.2")
 	slackURL, discordURL := w.slack.URL(), w.discord.APIURL()
 	target := w.slack.URL()
 	if platform == "slack" {
@@ -309,4 +311,16 @@ func runRefused(t *testing.T, platform string) {
 	if _, code, err := p.Term(); err != nil || code != 0 {
 		t.Errorf("SIGTERM: exit %d, %v", code, err)
 	}
+}
+
+// freeAddrOn returns host:port for a port free on host (a loopback address).
+func freeAddrOn(t *testing.T, host string) string {
+	t.Helper()
+	l, err := net.Listen("tcp", host+":0")
+	if err != nil {
+		t.Skipf("cannot listen on %s: %v", host, err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	return addr
 }
