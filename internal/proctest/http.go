@@ -15,10 +15,16 @@ import (
 	"time"
 )
 
-// FreeAddr returns a 127.0.0.1:port that was free a moment ago, for http.listen.
+// ListenHost is the loopback address FreeAddr hands out. The fakes
+// (httptest) all bind 127.0.0.1 and come and go by the dozen in parallel
+// tests; on 127.0.0.2 none of them can take a port between FreeAddr and the
+// process binding it, or between a kill and the restart on the same port.
+const ListenHost = "127.0.0.2"
+
+// FreeAddr returns a ListenHost:port that was free a moment ago, for http.listen.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", ListenHost+":0")
 	if err != nil {
 		t.Fatalf("find a free port: %v", err)
 	}

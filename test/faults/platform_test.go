@@ -269,10 +269,11 @@ func otherChannelWaits(d time.Duration) func(*testing.T, *world, time.Time, *arr
 // comes up there.
 func runRefused(t *testing.T, platform string) {
 	w := newWorld(t)
-	// Nothing listens here yet. The address is on 127.0.0.2, where no other
-	// test's server binds: a free port on 127.0.0.1 could be taken by a fake
-	// of a parallel case before this one brings its server up.
-	down := freeAddrOn(t, "127.0.0.2")
+	// Nothing listens here yet. The address is on 127.0.0.3, where no other
+	// test's server binds (fakes use 127.0.0.1, the radar proctest.ListenHost):
+	// a free port on 127.0.0.1 could be taken by a fake of a parallel case
+	// before this one brings its server up.
+	down := freeAddrOn(t, "127.0.0.3")
 	slackURL, discordURL := w.slack.URL(), w.discord.APIURL()
 	target := w.slack.URL()
 	if platform == "slack" {
