@@ -125,14 +125,7 @@ func TestGatewaySubcommands(t *testing.T) {
 	runGateway(t, srv, h.handle, "", 10*time.Second)
 	for _, tt := range subcommands {
 		t.Run(tt.name, func(t *testing.T) {
-			id, err := srv.Interact(tt.in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			answers, err := srv.WaitAnswers(waitCtx(t), id, 1)
-			if err != nil {
-				t.Fatal(err)
-			}
+			answers := interact(t, srv, tt.in, 1)
 			a := answers[0]
 			if a.Kind != "callback" || a.Type != discord.ResponseMessage || a.Flags != discord.FlagEphemeral {
 				t.Errorf("answer %s type %d flags %d, want callback type 4 flags 64", a.Kind, a.Type, a.Flags)
@@ -230,14 +223,7 @@ func TestGatewayHandlerPanic(t *testing.T) {
 	defer srv.Close()
 	runGateway(t, srv, (&stub{panic: true}).handle, "", 10*time.Second)
 	for range 2 { // the bot survives and answers again
-		id, err := srv.Interact(subcommands[0].in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		answers, err := srv.WaitAnswers(waitCtx(t), id, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
+		answers := interact(t, srv, subcommands[0].in, 1)
 		if e := answers[0].Embeds; answers[0].Type != discord.ResponseMessage || len(e) != 1 || !strings.Contains(e[0].Description, "went wrong") {
 			t.Fatalf("answer %+v", answers[0])
 		}
@@ -255,14 +241,7 @@ func TestGatewayReconnects(t *testing.T) {
 		if err := srv.WaitReady(waitCtx(t), n); err != nil {
 			t.Fatalf("no reconnect %d: %v", n, err)
 		}
-		id, err := srv.Interact(subcommands[3].in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		answers, err := srv.WaitAnswers(waitCtx(t), id, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
+		answers := interact(t, srv, subcommands[3].in, 1)
 		checkAnswer(t, answers[0], "Answer to topics")
 	}
 	if identifies, resumes := srv.Sessions(); identifies+resumes != 3 || resumes < 1 {
@@ -327,4 +306,18 @@ func TestGatewayStopsWhileDiscordIsDown(t *testing.T) {
 	if err := g.Run(ctx); err != nil {
 		t.Fatalf("Run = %v, want nil when its context ends", err)
 	}
+}
+
+// interact sends one /radar interaction and waits for its first n answers.
+func interact(t *testing.T, srv *discordtest.Server, in discordtest.Interaction, n int) []discordtest.Answer {
+	t.Helper()
+	id, err := srv.Interact(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answers, err := srv.WaitAnswers(waitCtx(t), id, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return answers
 }
