@@ -16,9 +16,15 @@ import (
 
 // The labelled headlines the default topics are measured against. Each line:
 // label (topic ids, comma-separated, or "none"), split (tune or holdout),
-// headline, where it was seen. Lines starting with # are comments; a comment
-// after the first headline starts a new block (a batch gathered after a
-// vocabulary was frozen), which is also reported on its own.
+// headline, where it was seen, and optionally the item's summary (its first
+// sentence or standfirst as published). Lines starting with # are comments; a
+// comment after the first headline starts a new block (a batch gathered after
+// a vocabulary was frozen), which is also reported on its own.
+//
+// Labels say what the headline alone is about, and every floor is on
+// headlines alone. Rows with a summary are matched a second time on headline
+// and summary together, as production matches an item, and reported as
+// separate "+summary" groups.
 var evalFile = filepath.Join("..", "testdata", "eval", "headlines.tsv")
 
 const (
@@ -34,6 +40,7 @@ type evalRow struct {
 	split    string
 	block    int // 0 before the first block comment, then 1, 2, …
 	headline string
+	summary  string // "" when the row has none
 }
 
 // evalBlock is a batch of headlines introduced by a comment line.
@@ -79,10 +86,13 @@ func loadEval(t testing.TB, known []string) ([]evalRow, []evalBlock) {
 			continue
 		}
 		cols := strings.Split(line, "\t")
-		if len(cols) != 4 {
-			t.Fatalf("%s:%d: want 4 tab-separated columns (label, split, headline, seen), got %d", evalFile, n, len(cols))
+		if len(cols) != 4 && len(cols) != 5 {
+			t.Fatalf("%s:%d: want 4 or 5 tab-separated columns (label, split, headline, seen[, summary]), got %d", evalFile, n, len(cols))
 		}
 		r := evalRow{line: n, split: cols[1], block: len(blocks), headline: cols[2]}
+		if len(cols) == 5 {
+			r.summary = strings.TrimSpace(cols[4])
+		}
 		if r.split != "tune" && r.split != "holdout" {
 			t.Fatalf("%s:%d: split %q: want tune or holdout", evalFile, n, r.split)
 		}
@@ -169,6 +179,17 @@ func TestDefaultTopicsPrecision(t *testing.T) {
 		groups = append(groups, blockName(i+1))
 	}
 	groups = append(groups, "all")
+	withSummary := map[string]bool{} // groups that have a "+summary" twin
+	for _, r := range rows {
+		if r.summary != "" {
+			withSummary[groupOf(r)] = true
+		}
+	}
+	for _, g := range slices.Clone(groups) {
+		if withSummary[g] {
+			groups = append(groups, g+" +summary")
+		}
+	}
 	per := map[string]map[string]*counts{} // group -> topic -> counts
 	sizes := map[string]int{}
 	for _, g := range groups {
@@ -183,29 +204,35 @@ func TestDefaultTopicsPrecision(t *testing.T) {
 		if r.block > 0 {
 			in = append(in, blockName(r.block))
 		}
-		for _, g := range in {
-			sizes[g]++
-		}
-		matched := map[string][]string{}
-		for _, m := range set.Match(alert.Item{Title: r.headline}) {
-			matched[m.Topic] = m.Keywords
-		}
-		for _, id := range ids {
-			want, got := slices.Contains(r.labels, id), matched[id] != nil
-			var c counts
-			switch {
-			case want && got:
-				c.tp = 1
-			case got:
-				c.fp = 1
-				misses = append(misses, fmt.Sprintf("false %-15s %-7s line %d: %q matched %q", id, r.split, r.line, r.headline, matched[id]))
-			case want:
-				c.fn = 1
-				misses = append(misses, fmt.Sprintf("missed %-14s %-7s line %d: %q", id, r.split, r.line, r.headline))
-			}
+		score := func(item alert.Item, in []string, tag string) {
 			for _, g := range in {
-				per[g][id].add(c)
+				sizes[g]++
 			}
+			matched := map[string][]string{}
+			for _, m := range set.Match(item) {
+				matched[m.Topic] = m.Keywords
+			}
+			for _, id := range ids {
+				want, got := slices.Contains(r.labels, id), matched[id] != nil
+				var c counts
+				switch {
+				case want && got:
+					c.tp = 1
+				case got:
+					c.fp = 1
+					misses = append(misses, fmt.Sprintf("false %-15s %-7s%s line %d: %q matched %q", id, r.split, tag, r.line, r.headline, matched[id]))
+				case want:
+					c.fn = 1
+					misses = append(misses, fmt.Sprintf("missed %-14s %-7s%s line %d: %q", id, r.split, tag, r.line, r.headline))
+				}
+				for _, g := range in {
+					per[g][id].add(c)
+				}
+			}
+		}
+		score(alert.Item{Title: r.headline}, in, "")
+		if r.summary != "" {
+			score(alert.Item{Title: r.headline, Summary: r.summary}, []string{groupOf(r) + " +summary"}, " +summary")
 		}
 	}
 
@@ -214,16 +241,16 @@ func TestDefaultTopicsPrecision(t *testing.T) {
 	for i, blk := range blocks {
 		fmt.Fprintf(&b, "\n%s: line %d: %s", blockName(i+1), blk.line, blk.comment)
 	}
-	fmt.Fprintf(&b, "\n%-8s %5s %-16s %4s %4s %4s %9s %7s\n", "group", "rows", "topic", "tp", "fp", "fn", "precision", "recall")
+	fmt.Fprintf(&b, "\n%-16s %5s %-16s %4s %4s %4s %9s %7s\n", "group", "rows", "topic", "tp", "fp", "fn", "precision", "recall")
 	for _, g := range groups {
 		var sum counts
 		for _, id := range ids {
 			c := *per[g][id]
 			sum.add(c)
-			fmt.Fprintf(&b, "%-8s %5d %-16s %4d %4d %4d %9.3f %7.3f\n", g, sizes[g], id, c.tp, c.fp, c.fn, c.precision(), c.recall())
+			fmt.Fprintf(&b, "%-16s %5d %-16s %4d %4d %4d %9.3f %7.3f\n", g, sizes[g], id, c.tp, c.fp, c.fn, c.precision(), c.recall())
 		}
 		overall[g] = sum
-		fmt.Fprintf(&b, "%-8s %5d %-16s %4d %4d %4d %9.3f %7.3f\n", g, sizes[g], "ALL (micro)", sum.tp, sum.fp, sum.fn, sum.precision(), sum.recall())
+		fmt.Fprintf(&b, "%-16s %5d %-16s %4d %4d %4d %9.3f %7.3f\n", g, sizes[g], "ALL (micro)", sum.tp, sum.fp, sum.fn, sum.precision(), sum.recall())
 	}
 	t.Logf("default topics on %d labelled headlines (%d on-topic, %d held out):%s", len(rows), onTopic, holdout, b.String())
 	for _, m := range misses {
@@ -251,6 +278,15 @@ func TestDefaultTopicsPrecision(t *testing.T) {
 }
 
 func blockName(n int) string { return fmt.Sprintf("block %d", n) }
+
+// groupOf names the narrowest group a row is reported in: its block, or its
+// split for rows before the first block.
+func groupOf(r evalRow) string {
+	if r.block > 0 {
+		return blockName(r.block)
+	}
+	return r.split
+}
 
 // BenchmarkDefaultTopics matches every labelled headline once per iteration.
 func BenchmarkDefaultTopics(b *testing.B) {
