@@ -133,6 +133,8 @@ func FuzzMatch(f *testing.F) {
 		{`/\bgpt-?4o?\b/`, "xgpt4 gpt-4o, GPT4o-mini ágpt4 gpt4é"},
 		{"/a.{0,3}gpt/", "a gpt aXXXXgpt ééégpt"},
 		{"ǰ|ﬁ", "J̌ fine ﬁne"},
+		{`/\b(fined?|lawsuits?)\b[^.]{0,20}\bAI\b/`, "AI fined. Fine AI, LAWSUIT over ai; fined xx AI fined"},
+		{"/(openai|anthropic|ſued) sued/", "Anthropic sued; OPENAI SUED ſued sued"},
 	}
 	for _, s := range seeds {
 		f.Add(s[0], s[1])

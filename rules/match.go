@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"bytes"
 	"cmp"
 	"slices"
 
@@ -40,7 +39,8 @@ type scratch struct {
 	cands   []int32
 	bounds  []int32
 	words   []string
-	low     []byte // lowerASCII's buffer
+	low     []byte   // lowerASCII's buffer
+	spans   [][2]int // windowsAny's buffer
 
 	epoch      uint32
 	topicStamp []uint32 // topic -> epoch when it became a candidate
@@ -247,14 +247,14 @@ func (s *Set) matchRegexesIn(sc *scratch, text string, field uint8, seg int32) b
 		}
 		plan := &pat.plan
 		switch {
-		case plan.lit == nil:
+		case len(plan.lits) == 0:
 			found = s.findRegex(sc, ri, text, 0, len(text), field, seg) || found
 		case plan.window == 0:
-			if bytes.Index(low, plan.lit) >= 0 {
+			if containsAny(low, plan.lits) {
 				found = s.findRegex(sc, ri, text, 0, len(text), field, seg) || found
 			}
 		default:
-			windows(text, low, plan.lit, plan.window, func(start, end int) {
+			windowsAny(text, low, plan.lits, plan.window, &sc.spans, func(start, end int) {
 				found = s.findRegex(sc, ri, text, start, end, field, seg) || found
 			})
 		}

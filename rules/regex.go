@@ -2,35 +2,47 @@ package rules
 
 import (
 	"bytes"
+	"cmp"
 	"regexp/syntax"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
 
 // Go's case-insensitive regular expressions run at tens of MB/s, far slower
-// than the word scan, so each one gets a prefilter: the longest literal that
-// every match must contain. A field that does not contain it (ignoring ASCII
+// than the word scan, so each one gets a prefilter: literals one of which
+// every match must contain — the longest literal of a sequence, or one
+// literal from each branch of an alternation ("(fined|lawsuits?)" needs
+// "fined" or "lawsuit"). A field that contains none of them (ignoring ASCII
 // case) cannot match, and the expression is not run over it.
 
 // maxWindow is the longest match (in bytes) for which an expression is run
 // over windows around its literal rather than over the whole field.
 const maxWindow = 512
 
-// regexPlan says how to run an expression cheaply: the literal every match
-// contains (lower-case ASCII, or nil) and, when every match is at most window
-// bytes long and the expression has no ^ or $, that window; then the
-// expression need only run around each place the literal occurs.
+// regexPlan says how to run an expression cheaply: literals one of which
+// every match contains (lower-case ASCII; none: no prefilter) and, when every
+// match is at most window bytes long and the expression has no ^ or $, that
+// window; then the expression need only run around each place a literal
+// occurs.
 type regexPlan struct {
-	lit    []byte
+	lits   [][]byte
 	window int // 0: run over the whole field
 }
 
+// maxLiterals bounds the literals a prefilter searches for: past it, the
+// searches would cost more than running the expression.
+const maxLiterals = 24
+
 func planRegex(expr string) regexPlan {
-	lit := requiredLiteral(expr)
-	if lit == "" {
+	lits := requiredLiterals(expr)
+	if len(lits) == 0 {
 		return regexPlan{}
 	}
-	plan := regexPlan{lit: []byte(lit)}
+	var plan regexPlan
+	for _, l := range lits {
+		plan.lits = append(plan.lits, []byte(l))
+	}
 	re, err := syntax.Parse(expr, syntax.Perl)
 	if err != nil {
 		return plan
@@ -76,6 +88,51 @@ func maxRunes(re *syntax.Regexp) int {
 		return total
 	}
 	return -1 // star, plus, ^, $ and anything new
+}
+
+// containsAny reports whether low holds one of lits.
+func containsAny(low []byte, lits [][]byte) bool {
+	for _, l := range lits {
+		if bytes.Contains(low, l) {
+			return true
+		}
+	}
+	return false
+}
+
+// windowsAny is windows for several literals: it gathers where each occurs
+// (in *spans, a buffer it reuses), sorts them, and calls fn with each stretch
+// around them, widened and merged as windows does.
+func windowsAny(text string, low []byte, lits [][]byte, window int, spans *[][2]int, fn func(start, end int)) {
+	if len(lits) == 1 {
+		windows(text, low, lits[0], window, fn)
+		return
+	}
+	found := (*spans)[:0]
+	for _, l := range lits {
+		for off := 0; ; {
+			i := bytes.Index(low[off:], l)
+			if i < 0 {
+				break
+			}
+			found = append(found, [2]int{off + i, off + i + len(l)})
+			off += i + 1
+		}
+	}
+	*spans = found
+	if len(found) == 0 {
+		return
+	}
+	slices.SortFunc(found, func(a, b [2]int) int { return cmp.Compare(a[0], b[0]) })
+	start, end := found[0][0]-window, found[0][1]+window
+	for _, f := range found[1:] {
+		if f[0]-window > end {
+			fn(runeBefore(text, start), runeAfter(text, end))
+			start = f[0] - window
+		}
+		end = max(end, f[1]+window)
+	}
+	fn(runeBefore(text, start), runeAfter(text, end))
 }
 
 // windows calls fn with each stretch of text that can hold a match: the
@@ -136,46 +193,114 @@ func runeAfter(s string, i int) int {
 	return i
 }
 
-// requiredLiteral returns a lower-case ASCII string that every match of the
-// expression contains, or "" when there is none worth checking.
-func requiredLiteral(expr string) string {
+// requiredLiterals returns lower-case ASCII strings one of which every
+// match of the expression contains, or nil when there are none worth
+// checking.
+func requiredLiterals(expr string) []string {
 	re, err := syntax.Parse(expr, syntax.Perl)
 	if err != nil {
-		return ""
+		return nil
 	}
-	best := ""
-	for _, lit := range literals(re.Simplify()) {
-		for _, run := range safeRuns(lit) {
+	return needed(re.Simplify())
+}
+
+// needed returns literals one of which every match of re contains (nil: no
+// such set worth searching for).
+func needed(re *syntax.Regexp) []string {
+	switch re.Op {
+	case syntax.OpLiteral:
+		best := ""
+		for _, run := range safeRuns(string(re.Rune)) {
 			if len(run) > len(best) {
 				best = run
 			}
 		}
-	}
-	if len(best) < 2 {
-		return ""
-	}
-	return best
-}
-
-// literals returns literal strings that every match of re contains.
-func literals(re *syntax.Regexp) []string {
-	switch re.Op {
-	case syntax.OpLiteral:
-		return []string{string(re.Rune)}
+		if len(best) < 2 {
+			return nil
+		}
+		return []string{best}
 	case syntax.OpCapture, syntax.OpPlus:
-		return literals(re.Sub[0])
+		return needed(re.Sub[0])
 	case syntax.OpRepeat:
 		if re.Min >= 1 {
-			return literals(re.Sub[0])
+			return needed(re.Sub[0])
 		}
 	case syntax.OpConcat:
+		var best []string
+		for _, sub := range re.Sub {
+			if set := needed(sub); stronger(set, best) {
+				best = set
+			}
+		}
+		return best
+	case syntax.OpAlternate:
 		var out []string
 		for _, sub := range re.Sub {
-			out = append(out, literals(sub)...)
+			set := needed(sub)
+			if set == nil {
+				return nil // a branch can match without any literal
+			}
+			out = append(out, set...)
+		}
+		out = minimalLiterals(out)
+		if len(out) > maxLiterals {
+			return nil
 		}
 		return out
 	}
 	return nil
+}
+
+// stronger reports whether set a is the better prefilter than b. Each
+// literal costs a search of the field, and each place a literal occurs costs
+// a run of the expression, which is dearer: so a single literal of four bytes
+// or more (rare enough) is kept, and otherwise the set whose shortest literal
+// is longer (rarer) wins, or as long with fewer literals.
+func stronger(a, b []string) bool {
+	if a == nil {
+		return false
+	}
+	if b == nil {
+		return true
+	}
+	if len(b) == 1 && len(b[0]) >= 4 && len(a) > 1 {
+		return false
+	}
+	if len(a) == 1 && len(a[0]) >= 4 && len(b) > 1 {
+		return true
+	}
+	sa, sb := shortestLen(a), shortestLen(b)
+	if sa != sb {
+		return sa > sb
+	}
+	return len(a) < len(b)
+}
+
+func shortestLen(set []string) int {
+	n := len(set[0])
+	for _, s := range set[1:] {
+		n = min(n, len(s))
+	}
+	return n
+}
+
+// minimalLiterals drops repeats and each literal that contains another one
+// (a field holding "fined" holds "fine"), in a stable order.
+func minimalLiterals(set []string) []string {
+	var out []string
+	for i, s := range set {
+		keep := true
+		for j, o := range set {
+			if j != i && strings.Contains(s, o) && (len(o) < len(s) || j < i) {
+				keep = false
+				break
+			}
+		}
+		if keep {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // safeRuns splits lit into the runs whose bytes a case-insensitive match can

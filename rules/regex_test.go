@@ -2,27 +2,75 @@ package rules
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 )
 
-func TestRequiredLiteral(t *testing.T) {
-	tests := []struct{ name, expr, want string }{
-		{"optional parts", `(?i)gpt-?4o?`, "gpt"},
-		{"longest run", `(?i)\$\d+ million`, " million"},
-		{"alternation has none", `(?i)openai|anthropic`, ""},
-		{"common prefix of alternation", `(?i)gpt-4|gpt-5`, "gpt-"},
-		{"k and s end a run", `(?i)risk assessment`, "ment"},
-		{"non-ascii ends a run", `(?i)ÉTATS`, "tat"},
-		{"plus keeps its literal", `(?i)(openai)+ x`, "openai"},
-		{"star drops its literal", `(?i)(open)* wei`, " wei"},
-		{"repeat from one", `(?i)(abc){1,3}`, "abc"},
-		{"too short", `(?i)a.b`, ""},
-		{"character class only", `(?i)[a-z]+`, ""},
+func TestRequiredLiterals(t *testing.T) {
+	tests := []struct {
+		name, expr string
+		want       []string
+	}{
+		{"optional parts", `(?i)gpt-?4o?`, []string{"gpt"}},
+		{"longest run", `(?i)\$\d+ million`, []string{" million"}},
+		{"alternation needs one of its branches", `(?i)openai|anthropic`, []string{"openai", "anthropic"}},
+		{"common prefix of alternation", `(?i)gpt-4|gpt-5`, []string{"gpt-"}},
+		{"a branch with no literal", `(?i)openai|[a-z]+`, nil},
+		{"a contained literal is enough", `(?i)\b(fined?|fines)\b`, []string{"fine"}},
+		{"alternation beats a shorter literal", `(?i)\bAI\b[^.]{0,40}\b(ruling|treaty)\b`, []string{"ruling", "treaty"}},
+		{"a longer literal beats an alternation", `(?i)\bbanned\b[^.]{0,40}\b(ruling|treaty)\b`, []string{"banned"}},
+		{"a factored prefix leaves no set", `(?i)\b(AI|artificial intelligence)\b`, nil},
+		{"two short branches", `(?i)\b(AI|ML)\b`, []string{"ai", "ml"}},
+		{"k and s end a run", `(?i)risk assessment`, []string{"ment"}},
+		{"non-ascii ends a run", `(?i)ÉTATS`, []string{"tat"}},
+		{"plus keeps its literal", `(?i)(openai)+ x`, []string{"openai"}},
+		{"star drops its literal", `(?i)(open)* wei`, []string{" wei"}},
+		{"repeat from one", `(?i)(abc){1,3}`, []string{"abc"}},
+		{"too short", `(?i)a.b`, nil},
+		{"character class only", `(?i)[a-z]+`, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := requiredLiteral(tt.expr); got != tt.want {
-				t.Errorf("requiredLiteral(%q) = %q, want %q", tt.expr, got, tt.want)
+			if got := requiredLiterals(tt.expr); !slices.Equal(got, tt.want) {
+				t.Errorf("requiredLiterals(%q) = %q, want %q", tt.expr, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestWindowsAny checks that the stretches handed to the expression cover
+// every occurrence of every literal with its window, in order, merged where
+// they overlap.
+func TestWindowsAny(t *testing.T) {
+	tests := []struct {
+		name   string
+		text   string
+		lits   []string
+		window int
+		want   []string
+	}{
+		{"none", "nothing here", []string{"fine", "ruling"}, 2, nil},
+		{"one literal", "a fine day", []string{"fine", "ruling"}, 1, []string{"a fine d"}},
+		{"two apart", "fine xxxxxxxxxx ruling", []string{"fine", "ruling"}, 1, []string{"fine x", "x ruling"}},
+		{"two merged, out of order", "ruling fine", []string{"fine", "ruling"}, 2, []string{"ruling fine"}},
+		{"same literal twice", "fine fine", []string{"fine", "zz"}, 1, []string{"fine fine"}},
+		{"one rune more each side", "fine fine", []string{"fine", "zz"}, 0, []string{"fine ", " fine"}},
+		{"upper case text", "A FINE RULING", []string{"fine", "ruling"}, 1, []string{"A FINE RULING"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var lits [][]byte
+			for _, l := range tt.lits {
+				lits = append(lits, []byte(l))
+			}
+			low := newScratch(0, 0).lowerASCII(tt.text)
+			var spans [][2]int
+			var got []string
+			windowsAny(tt.text, low, lits, tt.window, &spans, func(start, end int) {
+				got = append(got, tt.text[start:end])
+			})
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("windows = %q, want %q", got, tt.want)
 			}
 		})
 	}
