@@ -158,6 +158,11 @@ func benchTopics(n int) []rules.Topic {
 
 func BenchmarkMatch(b *testing.B) {
 	items, avg := benchItems(b)
+	// The built-in topics themselves, on the same items.
+	b.Run("topics=default/rules", func(b *testing.B) {
+		set, _ := defaultSet(b)
+		run(b, avg, func(it alert.Item) int { return len(set.Match(it)) }, items)
+	})
 	for _, n := range []int{4, 100, 1000} {
 		topics := benchTopics(n)
 		set, err := rules.Compile(topics)

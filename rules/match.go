@@ -40,7 +40,7 @@ type scratch struct {
 	bounds  []int32
 	words   []string
 	low     []byte   // lowerASCII's buffer
-	spans   [][2]int // windowsAny's buffer
+	hits2   []litHit // where the expressions' literals occur in a field
 
 	epoch      uint32
 	topicStamp []uint32 // topic -> epoch when it became a candidate
@@ -236,11 +236,25 @@ func (s *Set) matchRegexes(sc *scratch, it *alert.Item) bool {
 
 func (s *Set) matchRegexesIn(sc *scratch, text string, field uint8, seg int32) bool {
 	found := false
-	// One ASCII-lower-case copy of the field serves every expression's
-	// literal search (bytes.Index), instead of a case-folding search of the
-	// field per expression. Lower-casing ASCII keeps every byte offset.
+	// One ASCII-lower-case copy of the field and one pass over it find every
+	// literal of every expression (litIndex); an expression with literals
+	// runs only if one of them occurs, and then only around where it does.
+	// Lower-casing ASCII keeps every byte offset.
 	low := sc.lowerASCII(text)
+	hits := s.lits.find(low, sc.hits2[:0])
+	slices.SortStableFunc(hits, func(a, b litHit) int { return cmp.Compare(a.ri, b.ri) })
+	sc.hits2 = hits
+	h := 0
 	for ri, p := range s.regexes {
+		for h < len(hits) && hits[h].ri < int32(ri) {
+			h++
+		}
+		e := h
+		for e < len(hits) && hits[e].ri == int32(ri) {
+			e++
+		}
+		mine := hits[h:e]
+		h = e
 		pat := &s.pats[p]
 		if pat.fields&(1<<field) == 0 {
 			continue
@@ -249,12 +263,11 @@ func (s *Set) matchRegexesIn(sc *scratch, text string, field uint8, seg int32) b
 		switch {
 		case len(plan.lits) == 0:
 			found = s.findRegex(sc, ri, text, 0, len(text), field, seg) || found
+		case len(mine) == 0:
 		case plan.window == 0:
-			if containsAny(low, plan.lits) {
-				found = s.findRegex(sc, ri, text, 0, len(text), field, seg) || found
-			}
+			found = s.findRegex(sc, ri, text, 0, len(text), field, seg) || found
 		default:
-			windowsAny(text, low, plan.lits, plan.window, &sc.spans, func(start, end int) {
+			hitWindows(text, mine, plan.window, func(start, end int) {
 				found = s.findRegex(sc, ri, text, start, end, field, seg) || found
 			})
 		}

@@ -1,10 +1,7 @@
 package rules
 
 import (
-	"bytes"
-	"cmp"
 	"regexp/syntax"
-	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -27,7 +24,7 @@ const maxWindow = 512
 // occurs.
 type regexPlan struct {
 	lits   [][]byte
-	window int // 0: run over the whole field
+	window int // most runes a match spans; 0: run over the whole field
 }
 
 // maxLiterals bounds the literals a prefilter searches for: past it, the
@@ -48,7 +45,7 @@ func planRegex(expr string) regexPlan {
 		return plan
 	}
 	if n := maxRunes(re.Simplify()); n >= 0 && n*utf8.UTFMax <= maxWindow {
-		plan.window = n * utf8.UTFMax
+		plan.window = n
 	}
 	return plan
 }
@@ -90,75 +87,45 @@ func maxRunes(re *syntax.Regexp) int {
 	return -1 // star, plus, ^, $ and anything new
 }
 
-// containsAny reports whether low holds one of lits.
-func containsAny(low []byte, lits [][]byte) bool {
-	for _, l := range lits {
-		if bytes.Contains(low, l) {
-			return true
-		}
-	}
-	return false
-}
-
-// windowsAny is windows for several literals: it gathers where each occurs
-// (in *spans, a buffer it reuses), sorts them, and calls fn with each stretch
-// around them, widened and merged as windows does.
-func windowsAny(text string, low []byte, lits [][]byte, window int, spans *[][2]int, fn func(start, end int)) {
-	if len(lits) == 1 {
-		windows(text, low, lits[0], window, fn)
+// hitWindows calls fn with each stretch of text that can hold a match: the
+// places where a literal occurs (hits, in order of position), widened by
+// window runes each side and then by one more rune, so that \b sees the
+// true neighbours, and merged where they overlap.
+func hitWindows(text string, hits []litHit, window int, fn func(start, end int)) {
+	if len(hits) == 0 {
 		return
 	}
-	found := (*spans)[:0]
-	for _, l := range lits {
-		for off := 0; ; {
-			i := bytes.Index(low[off:], l)
-			if i < 0 {
-				break
+	start, end := runesBefore(text, int(hits[0].start), window), runesAfter(text, int(hits[0].end), window)
+	for _, h := range hits[1:] {
+		if int(h.start) > end {
+			// The next window may still overlap this one; its start is
+			// found by walking back from the literal, which is cheap.
+			if s := runesBefore(text, int(h.start), window); s > end {
+				fn(runeBefore(text, start), runeAfter(text, end))
+				start = s
 			}
-			found = append(found, [2]int{off + i, off + i + len(l)})
-			off += i + 1
 		}
-	}
-	*spans = found
-	if len(found) == 0 {
-		return
-	}
-	slices.SortFunc(found, func(a, b [2]int) int { return cmp.Compare(a[0], b[0]) })
-	start, end := found[0][0]-window, found[0][1]+window
-	for _, f := range found[1:] {
-		if f[0]-window > end {
-			fn(runeBefore(text, start), runeAfter(text, end))
-			start = f[0] - window
-		}
-		end = max(end, f[1]+window)
+		end = max(end, runesAfter(text, int(h.end), window))
 	}
 	fn(runeBefore(text, start), runeAfter(text, end))
 }
 
-// windows calls fn with each stretch of text that can hold a match: the
-// places where lit occurs in low (text with ASCII lower-cased), widened by
-// window bytes and then by one rune each side, so that \b sees the true
-// neighbours, and merged where they overlap.
-func windows(text string, low, lit []byte, window int, fn func(start, end int)) {
-	i := bytes.Index(low, lit)
-	for i >= 0 {
-		start, end := i-window, i+len(lit)+window
-		next := -1
-		for {
-			j := bytes.Index(low[i+1:], lit)
-			if j < 0 {
-				break
-			}
-			i += 1 + j
-			if i-window > end {
-				next = i
-				break
-			}
-			end = i + len(lit) + window
-		}
-		fn(runeBefore(text, start), runeAfter(text, end))
-		i = next
+// runesBefore returns the start of the n-th rune before byte i (or 0).
+func runesBefore(s string, i, n int) int {
+	for ; n > 0 && i > 0; n-- {
+		_, size := utf8.DecodeLastRuneInString(s[:i])
+		i -= size
 	}
+	return i
+}
+
+// runesAfter returns the end of the n-th rune from byte i (or len(s)).
+func runesAfter(s string, i, n int) int {
+	for ; n > 0 && i < len(s); n-- {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	return i
 }
 
 // runeBefore returns the start of the rune before the one holding byte i.
@@ -226,12 +193,42 @@ func needed(re *syntax.Regexp) []string {
 			return needed(re.Sub[0])
 		}
 	case syntax.OpConcat:
+		// Runs of pieces that match only fixed strings ("deep ?-?fakes?",
+		// "s(?:pying|pyware)" as the parser factors an alternation) are
+		// multiplied out into the strings they match, so that their
+		// literals are whole words rather than the fragments the parser
+		// left ("py", "ing"); other pieces count on their own.
 		var best []string
-		for _, sub := range re.Sub {
-			if set := needed(sub); stronger(set, best) {
+		consider := func(set []string) {
+			if stronger(set, best) {
 				best = set
 			}
 		}
+		var run []string // the strings the current run of fixed pieces matches
+		flush := func() {
+			if run != nil {
+				consider(literalSet(run))
+			}
+			run = nil
+		}
+		for _, sub := range re.Sub {
+			fixed, ok := fixedStrings(sub)
+			if !ok {
+				flush()
+				consider(needed(sub))
+				continue
+			}
+			if run == nil {
+				run = []string{""}
+			}
+			if next := cross(run, fixed); next != nil {
+				run = next
+			} else {
+				flush()
+				run = fixed
+			}
+		}
+		flush()
 		return best
 	case syntax.OpAlternate:
 		var out []string
@@ -249,6 +246,90 @@ func needed(re *syntax.Regexp) []string {
 		return out
 	}
 	return nil
+}
+
+// maxFixed bounds the strings a run of fixed pieces is multiplied out into.
+const maxFixed = 64
+
+// fixedStrings returns every string re can match when that is a short list
+// (literals, alternations and optional parts of them, and zero-width word
+// boundaries), and false otherwise.
+func fixedStrings(re *syntax.Regexp) ([]string, bool) {
+	switch re.Op {
+	case syntax.OpLiteral:
+		return []string{string(re.Rune)}, true
+	case syntax.OpEmptyMatch, syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+		return []string{""}, true
+	case syntax.OpCapture:
+		return fixedStrings(re.Sub[0])
+	case syntax.OpQuest:
+		sub, ok := fixedStrings(re.Sub[0])
+		if !ok || len(sub)+1 > maxFixed {
+			return nil, false
+		}
+		return append([]string{""}, sub...), true
+	case syntax.OpAlternate:
+		var out []string
+		for _, b := range re.Sub {
+			sub, ok := fixedStrings(b)
+			if !ok || len(out)+len(sub) > maxFixed {
+				return nil, false
+			}
+			out = append(out, sub...)
+		}
+		return out, true
+	case syntax.OpConcat:
+		out := []string{""}
+		for _, b := range re.Sub {
+			sub, ok := fixedStrings(b)
+			if !ok {
+				return nil, false
+			}
+			if out = cross(out, sub); out == nil {
+				return nil, false
+			}
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+// cross returns every a+b, or nil when there would be more than maxFixed.
+func cross(as, bs []string) []string {
+	if len(as)*len(bs) > maxFixed {
+		return nil
+	}
+	out := make([]string, 0, len(as)*len(bs))
+	for _, a := range as {
+		for _, b := range bs {
+			out = append(out, a+b)
+		}
+	}
+	return out
+}
+
+// literalSet turns the strings a run of fixed pieces matches into the
+// literals to search for: the longest safe run of each. It returns nil when
+// one of them has none (an empty or one-letter string can match).
+func literalSet(strs []string) []string {
+	var out []string
+	for _, s := range strs {
+		best := ""
+		for _, run := range safeRuns(s) {
+			if len(run) > len(best) {
+				best = run
+			}
+		}
+		if len(best) < 2 {
+			return nil
+		}
+		out = append(out, best)
+	}
+	out = minimalLiterals(out)
+	if len(out) > maxLiterals {
+		return nil
+	}
+	return out
 }
 
 // stronger reports whether set a is the better prefilter than b. Each

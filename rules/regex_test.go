@@ -11,7 +11,7 @@ func TestRequiredLiterals(t *testing.T) {
 		name, expr string
 		want       []string
 	}{
-		{"optional parts", `(?i)gpt-?4o?`, []string{"gpt"}},
+		{"optional parts multiplied out", `(?i)gpt-?4o?`, []string{"gpt4", "gpt-4"}},
 		{"longest run", `(?i)\$\d+ million`, []string{" million"}},
 		{"alternation needs one of its branches", `(?i)openai|anthropic`, []string{"openai", "anthropic"}},
 		{"common prefix of alternation", `(?i)gpt-4|gpt-5`, []string{"gpt-"}},
@@ -19,7 +19,10 @@ func TestRequiredLiterals(t *testing.T) {
 		{"a contained literal is enough", `(?i)\b(fined?|fines)\b`, []string{"fine"}},
 		{"alternation beats a shorter literal", `(?i)\bAI\b[^.]{0,40}\b(ruling|treaty)\b`, []string{"ruling", "treaty"}},
 		{"a longer literal beats an alternation", `(?i)\bbanned\b[^.]{0,40}\b(ruling|treaty)\b`, []string{"banned"}},
-		{"a factored prefix leaves no set", `(?i)\b(AI|artificial intelligence)\b`, nil},
+		{"a factored prefix is multiplied back", `(?i)\b(AI|artificial intelligence)\b`, []string{"ai", "artificial intelligence"}},
+		{"factored alternation keeps whole words", `(?i)\bAI\b[^.]{0,40}\b(surveillance|spying|spyware)\b`, []string{"urveillance", "pying", "pyware"}},
+		{"optional letters inside a word", `(?i)\bdeep ?-?fakes?\b`, []string{"deepfa", "deep-fa", "deep fa", "deep -fa"}},
+		{"too many strings to multiply out", `(?i)[ab]x(c|d|e|f|g|h|i|j)(c|d|e|f|g|h|i|j)(c|d|e|f|g|h|i|j)yz`, []string{"yz"}},
 		{"two short branches", `(?i)\b(AI|ML)\b`, []string{"ai", "ml"}},
 		{"k and s end a run", `(?i)risk assessment`, []string{"ment"}},
 		{"non-ascii ends a run", `(?i)ÉTATS`, []string{"tat"}},
@@ -38,10 +41,11 @@ func TestRequiredLiterals(t *testing.T) {
 	}
 }
 
-// TestWindowsAny checks that the stretches handed to the expression cover
-// every occurrence of every literal with its window, in order, merged where
-// they overlap.
-func TestWindowsAny(t *testing.T) {
+// TestLiteralWindows checks the literal index and the stretches handed to
+// an expression: every occurrence of every literal of that expression, with
+// its window, in order, merged where they overlap, and nothing for the
+// literals of another expression.
+func TestLiteralWindows(t *testing.T) {
 	tests := []struct {
 		name   string
 		text   string
@@ -56,17 +60,31 @@ func TestWindowsAny(t *testing.T) {
 		{"same literal twice", "fine fine", []string{"fine", "zz"}, 1, []string{"fine fine"}},
 		{"one rune more each side", "fine fine", []string{"fine", "zz"}, 0, []string{"fine ", " fine"}},
 		{"upper case text", "A FINE RULING", []string{"fine", "ruling"}, 1, []string{"A FINE RULING"}},
+		{"literals sharing two bytes", "finer final", []string{"fine", "fina"}, 0, []string{"finer", " final"}},
+		{"overlapping literals", "xfinex", []string{"fine", "ine"}, 0, []string{"xfinex"}},
+		{"at the very end", "ab fi", []string{"fi"}, 0, []string{" fi"}},
+		{"window counts runes, not bytes", "ééé fine ééé", []string{"fine"}, 2, []string{"éé fine éé"}},
+		{"windows meet after walking back", "fine ééé fine", []string{"fine"}, 3, []string{"fine ééé fine"}},
+		{"windows apart by runes", "fine ééé fine", []string{"fine"}, 2, []string{"fine éé", "éé fine"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var lits [][]byte
+			var x litIndex
+			ids := map[string]int32{}
 			for _, l := range tt.lits {
-				lits = append(lits, []byte(l))
+				x.add([]byte(l), 0, ids)
 			}
+			x.add([]byte("xx"), 1, ids)    // another expression's literal
+			x.add([]byte("final"), 1, ids) // overlapping one of ours
 			low := newScratch(0, 0).lowerASCII(tt.text)
-			var spans [][2]int
+			var mine []litHit
+			for _, h := range x.find(low, nil) {
+				if h.ri == 0 {
+					mine = append(mine, h)
+				}
+			}
 			var got []string
-			windowsAny(tt.text, low, lits, tt.window, &spans, func(start, end int) {
+			hitWindows(tt.text, mine, tt.window, func(start, end int) {
 				got = append(got, tt.text[start:end])
 			})
 			if !slices.Equal(got, tt.want) {

@@ -31,8 +31,9 @@ type Set struct {
 	pats     []pattern
 	plain    *index
 	regexes  []int32 // ids of the regular-expression patterns
-	fields   uint8   // fields that some plain pattern is searched in
-	reFields uint8   // fields that some regular expression is searched in
+	lits     litIndex
+	fields   uint8 // fields that some plain pattern is searched in
+	reFields uint8 // fields that some regular expression is searched in
 	pool     sync.Pool
 }
 
@@ -105,6 +106,12 @@ func Compile(topics []Topic) (*Set, error) {
 		s.topics = append(s.topics, ct)
 	}
 	s.plain.freeze()
+	ids := map[string]int32{}
+	for ri, p := range s.regexes {
+		for _, lit := range s.pats[p].plan.lits {
+			s.lits.add(lit, int32(ri), ids)
+		}
+	}
 	s.pool.New = func() any { return newScratch(len(s.topics), len(s.pats)) }
 	return s, nil
 }
