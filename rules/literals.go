@@ -1,6 +1,9 @@
 package rules
 
-import "bytes"
+import (
+	"bytes"
+	"slices"
+)
 
 // litIndex finds the literals of every regular expression in one pass over a
 // field, instead of one search of the field per literal: each literal is
@@ -9,15 +12,22 @@ import "bytes"
 // occurs are then run, around the places it occurs.
 type litIndex struct {
 	lits   [][]byte
-	users  [][]int32 // literal -> positions in Set.regexes that need it
-	first  []uint16  // first two bytes -> 1 + index into groups (0: none)
-	groups [][]int32 // literals sharing their first two bytes
-	seen   [256]bool // bytes that begin some literal
+	users  [][]litUser // literal -> the expressions that need it
+	first  []uint16    // first two bytes -> 1 + index into groups (0: none)
+	groups [][]int32   // literals sharing their first two bytes
+	seen   [256]bool   // bytes that begin some literal
 }
 
-// add files lit as a literal of regex number ri and returns nothing; the
-// same literal shared by several expressions is stored once.
-func (x *litIndex) add(lit []byte, ri int32, ids map[string]int32) {
+// litUser is an expression (its position in Set.regexes) and which of its
+// literal sets a literal belongs to (0: the one its windows are built on).
+type litUser struct {
+	ri  int32
+	set uint8
+}
+
+// add files lit as a literal of set number set of regex number ri; the same
+// literal shared by several expressions is stored once.
+func (x *litIndex) add(lit []byte, ri int32, set uint8, ids map[string]int32) {
 	id, ok := ids[string(lit)]
 	if !ok {
 		id = int32(len(x.lits))
@@ -37,23 +47,38 @@ func (x *litIndex) add(lit []byte, ri int32, ids map[string]int32) {
 		x.groups[g-1] = append(x.groups[g-1], id)
 		x.seen[lit[0]] = true
 	}
-	if u := x.users[id]; len(u) == 0 || u[len(u)-1] != ri {
-		x.users[id] = append(u, ri)
+	u := litUser{ri: ri, set: set}
+	if us := x.users[id]; !slices.Contains(us, u) {
+		x.users[id] = append(us, u)
 	}
 }
 
 // litHit is one place a literal occurs: its byte range in the field.
-type litHit struct {
-	ri         int32 // position in Set.regexes
-	start, end int32
+type litHit struct{ start, end int32 }
+
+// litFound is what one pass found, per expression (indexed like
+// Set.regexes): the places its window literals (set 0) occur, in order, and
+// which of its literal sets occur at all. It is reused across fields; reset
+// clears only what the last pass touched.
+type litFound struct {
+	hits    [][]litHit
+	sets    []uint8
+	touched []int32
 }
 
-// find appends to hits, for every regex that needs a literal occurring in
-// low, where it occurs, in order of position; hits are grouped later.
-func (x *litIndex) find(low []byte, hits []litHit) []litHit {
-	if len(x.lits) == 0 {
-		return hits
+func (f *litFound) reset(n int) {
+	if len(f.sets) != n {
+		f.hits, f.sets, f.touched = make([][]litHit, n), make([]uint8, n), f.touched[:0]
+		return
 	}
+	for _, ri := range f.touched {
+		f.hits[ri], f.sets[ri] = f.hits[ri][:0], 0
+	}
+	f.touched = f.touched[:0]
+}
+
+// find records in f, for every expression, where its literals occur in low.
+func (x *litIndex) find(low []byte, f *litFound) {
 	for i := 0; i+1 < len(low); i++ {
 		if !x.seen[low[i]] {
 			continue
@@ -64,12 +89,18 @@ func (x *litIndex) find(low []byte, hits []litHit) []litHit {
 		}
 		for _, id := range x.groups[g-1] {
 			lit := x.lits[id]
-			if bytes.HasPrefix(low[i:], lit) {
-				for _, ri := range x.users[id] {
-					hits = append(hits, litHit{ri: ri, start: int32(i), end: int32(i + len(lit))})
+			if !bytes.HasPrefix(low[i:], lit) {
+				continue
+			}
+			for _, u := range x.users[id] {
+				if f.sets[u.ri] == 0 {
+					f.touched = append(f.touched, u.ri)
+				}
+				f.sets[u.ri] |= 1 << u.set
+				if u.set == 0 {
+					f.hits[u.ri] = append(f.hits[u.ri], litHit{start: int32(i), end: int32(i + len(lit))})
 				}
 			}
 		}
 	}
-	return hits
 }

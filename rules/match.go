@@ -2,9 +2,8 @@ package rules
 
 import (
 	"cmp"
-	"slices"
-
 	"github.com/policyradar/policyradar/alert"
+	"slices"
 )
 
 // token is a word of a segment that some phrase may use: its place in the
@@ -40,7 +39,7 @@ type scratch struct {
 	bounds  []int32
 	words   []string
 	low     []byte   // lowerASCII's buffer
-	hits2   []litHit // where the expressions' literals occur in a field
+	lits    litFound // where the expressions' literals occur in a field
 
 	epoch      uint32
 	topicStamp []uint32 // topic -> epoch when it became a candidate
@@ -241,29 +240,25 @@ func (s *Set) matchRegexesIn(sc *scratch, text string, field uint8, seg int32) b
 	// runs only if one of them occurs, and then only around where it does.
 	// Lower-casing ASCII keeps every byte offset.
 	low := sc.lowerASCII(text)
-	hits := s.lits.find(low, sc.hits2[:0])
-	slices.SortStableFunc(hits, func(a, b litHit) int { return cmp.Compare(a.ri, b.ri) })
-	sc.hits2 = hits
-	h := 0
+	lf := &sc.lits
+	lf.reset(len(s.regexes))
+	if len(s.lits.lits) > 0 {
+		s.lits.find(low, lf)
+	}
 	for ri, p := range s.regexes {
-		for h < len(hits) && hits[h].ri < int32(ri) {
-			h++
-		}
-		e := h
-		for e < len(hits) && hits[e].ri == int32(ri) {
-			e++
-		}
-		mine := hits[h:e]
-		h = e
 		pat := &s.pats[p]
 		if pat.fields&(1<<field) == 0 {
 			continue
 		}
 		plan := &pat.plan
+		// Every literal set must occur; windows are built on set 0.
+		if len(plan.lits) > 0 && lf.sets[ri] != 1<<(len(plan.also)+1)-1 {
+			continue
+		}
+		mine := lf.hits[ri]
 		switch {
 		case len(plan.lits) == 0:
 			found = s.findRegex(sc, ri, text, 0, len(text), field, seg) || found
-		case len(mine) == 0:
 		case plan.window == 0:
 			found = s.findRegex(sc, ri, text, 0, len(text), field, seg) || found
 		default:

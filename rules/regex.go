@@ -2,6 +2,7 @@ package rules
 
 import (
 	"regexp/syntax"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -23,7 +24,11 @@ const maxWindow = 512
 // window; then the expression need only run around each place a literal
 // occurs.
 type regexPlan struct {
-	lits   [][]byte
+	lits [][]byte
+	// also are further sets of literals of which every match holds one
+	// each (the other side of "AI … fined"): an expression runs only if
+	// every set has a literal in the field.
+	also   [][][]byte
 	window int // most runes a match spans; 0: run over the whole field
 }
 
@@ -43,6 +48,13 @@ func planRegex(expr string) regexPlan {
 	re, err := syntax.Parse(expr, syntax.Perl)
 	if err != nil {
 		return plan
+	}
+	for _, set := range otherSets(re.Simplify(), lits) {
+		var bs [][]byte
+		for _, l := range set {
+			bs = append(bs, []byte(l))
+		}
+		plan.also = append(plan.also, bs)
 	}
 	if n := maxRunes(re.Simplify()); n >= 0 && n*utf8.UTFMax <= maxWindow {
 		plan.window = n
@@ -246,6 +258,51 @@ func needed(re *syntax.Regexp) []string {
 		return out
 	}
 	return nil
+}
+
+// maxAlso bounds the further literal sets an expression is checked for.
+const maxAlso = 3
+
+// otherSets returns, for an expression that is a sequence of pieces, the
+// literal sets of its pieces other than primary (each piece must match, so
+// each set must have a literal in the field), at most maxAlso of them.
+func otherSets(re *syntax.Regexp, primary []string) [][]string {
+	if re.Op != syntax.OpConcat {
+		return nil
+	}
+	var out [][]string
+	add := func(set []string) {
+		if set == nil || len(out) == maxAlso || slices.Equal(set, primary) {
+			return
+		}
+		out = append(out, set)
+	}
+	var run []string
+	flush := func() {
+		if run != nil {
+			add(literalSet(run))
+		}
+		run = nil
+	}
+	for _, sub := range re.Sub {
+		fixed, ok := fixedStrings(sub)
+		if !ok {
+			flush()
+			add(needed(sub))
+			continue
+		}
+		if run == nil {
+			run = []string{""}
+		}
+		if next := cross(run, fixed); next != nil {
+			run = next
+		} else {
+			flush()
+			run = fixed
+		}
+	}
+	flush()
+	return out
 }
 
 // maxFixed bounds the strings a run of fixed pieces is multiplied out into.

@@ -72,17 +72,15 @@ func TestLiteralWindows(t *testing.T) {
 			var x litIndex
 			ids := map[string]int32{}
 			for _, l := range tt.lits {
-				x.add([]byte(l), 0, ids)
+				x.add([]byte(l), 0, 0, ids)
 			}
-			x.add([]byte("xx"), 1, ids)    // another expression's literal
-			x.add([]byte("final"), 1, ids) // overlapping one of ours
+			x.add([]byte("xx"), 1, 0, ids)    // another expression's literal
+			x.add([]byte("final"), 1, 0, ids) // overlapping one of ours
 			low := newScratch(0, 0).lowerASCII(tt.text)
-			var mine []litHit
-			for _, h := range x.find(low, nil) {
-				if h.ri == 0 {
-					mine = append(mine, h)
-				}
-			}
+			var f litFound
+			f.reset(2)
+			x.find(low, &f)
+			mine := f.hits[0]
 			var got []string
 			hitWindows(tt.text, mine, tt.window, func(start, end int) {
 				got = append(got, tt.text[start:end])
@@ -115,6 +113,41 @@ func TestLowerASCIIFindsLiterals(t *testing.T) {
 			low := newScratch(0, 0).lowerASCII(tt.s)
 			if got := bytes.Index(low, []byte(tt.lit)); got != tt.want {
 				t.Errorf("index of %q in %q, ASCII case ignored = %d, want %d", tt.lit, tt.s, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestRegexPlanAlso checks the further literal sets an expression must
+// also find before it runs: one per other piece of a sequence.
+func TestRegexPlanAlso(t *testing.T) {
+	tests := []struct {
+		name, expr string
+		lits       []string
+		also       [][]string
+	}{
+		{"two sides", `(?i)\b(AI|chatbots?)\b[^.]{0,40}\bfined\b`, []string{"fined"}, [][]string{{"ai", "chatbot"}}},
+		{"one piece", `(?i)\bfined\b`, []string{"fined"}, nil},
+		{"alternation at the top", `(?i)fined|lawsuit`, []string{"fined", "law"}, nil},
+		{"three sides", `(?i)\bcourt\b[^.]{0,9}\bruling\b[^.]{0,9}\bopenai\b`, []string{"ruling"}, [][]string{{"court"}, {"openai"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := planRegex(tt.expr)
+			var lits []string
+			for _, l := range p.lits {
+				lits = append(lits, string(l))
+			}
+			var also [][]string
+			for _, set := range p.also {
+				var ss []string
+				for _, l := range set {
+					ss = append(ss, string(l))
+				}
+				also = append(also, ss)
+			}
+			if !slices.Equal(lits, tt.lits) || !slices.EqualFunc(also, tt.also, slices.Equal) {
+				t.Errorf("planRegex(%q) = %q also %q, want %q also %q", tt.expr, lits, also, tt.lits, tt.also)
 			}
 		})
 	}

@@ -108,8 +108,14 @@ func Compile(topics []Topic) (*Set, error) {
 	s.plain.freeze()
 	ids := map[string]int32{}
 	for ri, p := range s.regexes {
-		for _, lit := range s.pats[p].plan.lits {
-			s.lits.add(lit, int32(ri), ids)
+		plan := &s.pats[p].plan
+		for _, lit := range plan.lits {
+			s.lits.add(lit, int32(ri), 0, ids)
+		}
+		for k, set := range plan.also {
+			for _, lit := range set {
+				s.lits.add(lit, int32(ri), uint8(k+1), ids)
+			}
 		}
 	}
 	s.pool.New = func() any { return newScratch(len(s.topics), len(s.pats)) }
