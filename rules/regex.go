@@ -205,42 +205,12 @@ func needed(re *syntax.Regexp) []string {
 			return needed(re.Sub[0])
 		}
 	case syntax.OpConcat:
-		// Runs of pieces that match only fixed strings ("deep ?-?fakes?",
-		// "s(?:pying|pyware)" as the parser factors an alternation) are
-		// multiplied out into the strings they match, so that their
-		// literals are whole words rather than the fragments the parser
-		// left ("py", "ing"); other pieces count on their own.
 		var best []string
-		consider := func(set []string) {
+		pieceSets(re, func(set []string) {
 			if stronger(set, best) {
 				best = set
 			}
-		}
-		var run []string // the strings the current run of fixed pieces matches
-		flush := func() {
-			if run != nil {
-				consider(literalSet(run))
-			}
-			run = nil
-		}
-		for _, sub := range re.Sub {
-			fixed, ok := fixedStrings(sub)
-			if !ok {
-				flush()
-				consider(needed(sub))
-				continue
-			}
-			if run == nil {
-				run = []string{""}
-			}
-			if next := cross(run, fixed); next != nil {
-				run = next
-			} else {
-				flush()
-				run = fixed
-			}
-		}
-		flush()
+		})
 		return best
 	case syntax.OpAlternate:
 		var out []string
@@ -271,16 +241,25 @@ func otherSets(re *syntax.Regexp, primary []string) [][]string {
 		return nil
 	}
 	var out [][]string
-	add := func(set []string) {
-		if set == nil || len(out) == maxAlso || slices.Equal(set, primary) {
-			return
+	pieceSets(re, func(set []string) {
+		if set != nil && len(out) < maxAlso && !slices.Equal(set, primary) {
+			out = append(out, set)
 		}
-		out = append(out, set)
-	}
-	var run []string
+	})
+	return out
+}
+
+// pieceSets calls fn with the literal set (nil: none) of each piece of the
+// sequence re. Runs of pieces that match only fixed strings ("deep
+// ?-?fakes?", or "s(?:pying|pyware)" as the parser factors an alternation)
+// are multiplied out into the strings they match and count as one piece,
+// so that their literals are whole words rather than the fragments the
+// parser left ("py", "ing").
+func pieceSets(re *syntax.Regexp, fn func(set []string)) {
+	var run []string // the strings the current run of fixed pieces matches
 	flush := func() {
 		if run != nil {
-			add(literalSet(run))
+			fn(literalSet(run))
 		}
 		run = nil
 	}
@@ -288,7 +267,7 @@ func otherSets(re *syntax.Regexp, primary []string) [][]string {
 		fixed, ok := fixedStrings(sub)
 		if !ok {
 			flush()
-			add(needed(sub))
+			fn(needed(sub))
 			continue
 		}
 		if run == nil {
@@ -302,7 +281,6 @@ func otherSets(re *syntax.Regexp, primary []string) [][]string {
 		}
 	}
 	flush()
-	return out
 }
 
 // maxFixed bounds the strings a run of fixed pieces is multiplied out into.
