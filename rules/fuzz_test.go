@@ -1,6 +1,7 @@
 package rules_test
 
 import (
+	"fmt"
 	"reflect"
 	"regexp"
 	"slices"
@@ -135,6 +136,8 @@ func FuzzMatch(f *testing.F) {
 		{"ǰ|ﬁ", "J̌ fine ﬁne"},
 		{`/\b(fined?|lawsuits?)\b[^.]{0,20}\bAI\b/`, "AI fined. Fine AI, LAWSUIT over ai; fined xx AI fined"},
 		{"/(openai|anthropic|ſued) sued/", "Anthropic sued; OPENAI SUED ſued sued"},
+		{`/\bAI\b[^.]{0,20}\bfined\b/|/\bfined\b[^.]{0,20}\bAI\b/|fined|/open[- ]?source[sd]?/`, "AI was fined. Fined, the AI firm open-sourced; open sources"},
+		{`/\b(court|judge)s? rul\w{0,3}/|/\bcourt\b/|/rul(es|ing)\b/`, "Court rules; the judge ruling; courts ruled"},
 	}
 	for _, s := range seeds {
 		f.Add(s[0], s[1])
@@ -170,6 +173,34 @@ func FuzzMatch(f *testing.F) {
 				}
 				if !reflect.DeepEqual(gotTexts, want) {
 					t.Fatalf("regex %q on %q: got %q, regexp finds %q", k, text, gotTexts, want)
+				}
+				return
+			}
+			// Several expressions in one set share one literal pass; each
+			// topic must find exactly what its keyword finds alone.
+			var topics []rules.Topic
+			for i, k := range kws {
+				topics = append(topics, rules.Topic{ID: fmt.Sprint(i), Any: []string{k}, In: []string{"title"}})
+			}
+			multi, err := rules.Compile(topics)
+			if err != nil {
+				t.Fatalf("Compile of %q one topic each: %v", kws, err)
+			}
+			byTopic := map[string][]string{}
+			for _, m := range multi.Match(alert.Item{Title: text}) {
+				byTopic[m.Topic] = m.Keywords
+			}
+			for i, k := range kws {
+				alone, err := rules.Compile([]rules.Topic{{ID: "t", Any: []string{k}, In: []string{"title"}}})
+				if err != nil {
+					t.Fatalf("Compile(%q) alone: %v", k, err)
+				}
+				var want []string
+				if m := alone.Match(alert.Item{Title: text}); len(m) > 0 {
+					want = m[0].Keywords
+				}
+				if got := byTopic[fmt.Sprint(i)]; !reflect.DeepEqual(got, want) {
+					t.Fatalf("keyword %q among %q on %q: got %q, alone %q", k, kws, text, got, want)
 				}
 			}
 			return
