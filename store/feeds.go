@@ -28,7 +28,7 @@ const feedColumns = `f.url, f.title, f.etag, f.last_modified, f.last_poll, f.las
 	f.last_error, f.failing_since, f.failures, f.next_poll, f.gone,
 	(SELECT COUNT(*) FROM items i WHERE i.feed_url = f.url)`
 
-func scanFeed(row interface{ Scan(...any) error }) (FeedState, error) {
+func scanFeed(row scanner) (FeedState, error) {
 	var (
 		st                                            FeedState
 		lastPoll, lastSuccess, failingSince, nextPoll int64
@@ -63,16 +63,8 @@ func (s *Store) FeedStates(ctx context.Context) ([]FeedState, error) {
 	if err != nil {
 		return nil, fmt.Errorf("feed states: %w", err)
 	}
-	defer rows.Close()
-	var out []FeedState
-	for rows.Next() {
-		st, err := scanFeed(rows)
-		if err != nil {
-			return nil, fmt.Errorf("feed states: %w", err)
-		}
-		out = append(out, st)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, scanFeed)
+	if err != nil {
 		return nil, fmt.Errorf("feed states: %w", err)
 	}
 	return out, nil

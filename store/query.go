@@ -56,7 +56,7 @@ func (s *Store) Latest(ctx context.Context, topic string, n int) ([]StoredItem, 
 	if err != nil {
 		return nil, fmt.Errorf("latest items %q: %w", topic, err)
 	}
-	items, err := scanStored(rows)
+	items, err := collect(rows, scanStored)
 	if err != nil {
 		return nil, fmt.Errorf("latest items %q: %w", topic, err)
 	}
@@ -78,7 +78,7 @@ func (s *Store) Search(ctx context.Context, words string, n int) ([]StoredItem, 
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", words, err)
 	}
-	items, err := scanStored(rows)
+	items, err := collect(rows, scanStored)
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", words, err)
 	}
@@ -134,26 +134,21 @@ func (s *Store) TopicCounts(ctx context.Context, since time.Time) (map[string]in
 	return counts, nil
 }
 
-func scanStored(rows *sql.Rows) ([]StoredItem, error) {
-	defer rows.Close()
-	var out []StoredItem
-	for rows.Next() {
-		var (
-			it                   StoredItem
-			categories, topics   string
-			published, firstSeen int64
-		)
-		err := rows.Scan(&it.FeedURL, &it.Key, &it.GUID, &it.Link, &it.Title, &it.Summary,
-			&it.Content, &it.Author, &categories, &published, &it.Dated, &firstSeen,
-			&it.Source, &topics)
-		if err != nil {
-			return nil, err
-		}
-		it.Categories = parseList(categories)
-		it.Published = fromNS(published)
-		it.FirstSeen = fromNS(firstSeen)
-		it.Topics = parseList(topics)
-		out = append(out, it)
+func scanStored(row scanner) (StoredItem, error) {
+	var (
+		it                   StoredItem
+		categories, topics   string
+		published, firstSeen int64
+	)
+	err := row.Scan(&it.FeedURL, &it.Key, &it.GUID, &it.Link, &it.Title, &it.Summary,
+		&it.Content, &it.Author, &categories, &published, &it.Dated, &firstSeen,
+		&it.Source, &topics)
+	if err != nil {
+		return StoredItem{}, err
 	}
-	return out, rows.Err()
+	it.Categories = parseList(categories)
+	it.Published = fromNS(published)
+	it.FirstSeen = fromNS(firstSeen)
+	it.Topics = parseList(topics)
+	return it, nil
 }

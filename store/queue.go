@@ -30,34 +30,34 @@ func (s *Store) Pending(ctx context.Context, channel string, now time.Time, limi
 	if err != nil {
 		return nil, fmt.Errorf("pending alerts of %s: %w", channel, err)
 	}
-	defer rows.Close()
-	var out []alert.Alert
-	for rows.Next() {
-		var (
-			a                            alert.Alert
-			topics, keywords, categories string
-			published                    int64
-		)
-		err := rows.Scan(&a.ID, &a.Channel, &topics, &keywords, &a.Mention, &a.Attempt,
-			&a.Item.FeedURL, &a.Item.Key, &a.Item.GUID, &a.Item.Link, &a.Item.Title,
-			&a.Item.Summary, &a.Item.Content, &a.Item.Author, &categories, &published,
-			&a.Item.Dated, &a.Source)
-		if err != nil {
-			return nil, fmt.Errorf("pending alerts of %s: %w", channel, err)
-		}
-		a.Attempt++
-		a.Item.Categories = parseList(categories)
-		a.Item.Published = fromNS(published)
-		a.Keywords = parseList(keywords)
-		for _, id := range parseList(topics) {
-			a.Topics = append(a.Topics, alert.Topic{ID: id})
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, scanPending)
+	if err != nil {
 		return nil, fmt.Errorf("pending alerts of %s: %w", channel, err)
 	}
 	return out, nil
+}
+
+func scanPending(row scanner) (alert.Alert, error) {
+	var (
+		a                            alert.Alert
+		topics, keywords, categories string
+		published                    int64
+	)
+	err := row.Scan(&a.ID, &a.Channel, &topics, &keywords, &a.Mention, &a.Attempt,
+		&a.Item.FeedURL, &a.Item.Key, &a.Item.GUID, &a.Item.Link, &a.Item.Title,
+		&a.Item.Summary, &a.Item.Content, &a.Item.Author, &categories, &published,
+		&a.Item.Dated, &a.Source)
+	if err != nil {
+		return alert.Alert{}, err
+	}
+	a.Attempt++
+	a.Item.Categories = parseList(categories)
+	a.Item.Published = fromNS(published)
+	a.Keywords = parseList(keywords)
+	for _, id := range parseList(topics) {
+		a.Topics = append(a.Topics, alert.Topic{ID: id})
+	}
+	return a, nil
 }
 
 // NextDue returns when the next queued alert of the channel is due; ok is false when none is queued.
@@ -177,20 +177,18 @@ func (s *Store) FailedAlerts(ctx context.Context, limit int) ([]FailedAlert, err
 	if err != nil {
 		return nil, fmt.Errorf("failed alerts: %w", err)
 	}
-	defer rows.Close()
-	var out []FailedAlert
-	for rows.Next() {
+	out, err := collect(rows, func(row scanner) (FailedAlert, error) {
 		var (
 			f  FailedAlert
 			at int64
 		)
-		if err := rows.Scan(&f.ID, &f.Channel, &f.Title, &f.Reason, &at); err != nil {
-			return nil, fmt.Errorf("failed alerts: %w", err)
+		if err := row.Scan(&f.ID, &f.Channel, &f.Title, &f.Reason, &at); err != nil {
+			return FailedAlert{}, err
 		}
 		f.At = fromNS(at)
-		out = append(out, f)
-	}
-	if err := rows.Err(); err != nil {
+		return f, nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("failed alerts: %w", err)
 	}
 	return out, nil

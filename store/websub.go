@@ -36,7 +36,7 @@ type Subscription struct {
 const subColumns = `callback_id, feed_url, topic, hub, secret, state, lease_seconds,
 	verified, expires, next_action, failures, last_error, created, updated`
 
-func scanSubscription(row interface{ Scan(...any) error }) (Subscription, error) {
+func scanSubscription(row scanner) (Subscription, error) {
 	var (
 		s                                         Subscription
 		verified, expires, next, created, updated int64
@@ -72,16 +72,8 @@ func (s *Store) Subscriptions(ctx context.Context) ([]Subscription, error) {
 	if err != nil {
 		return nil, fmt.Errorf("websub subscriptions: %w", err)
 	}
-	defer rows.Close()
-	var out []Subscription
-	for rows.Next() {
-		sub, err := scanSubscription(rows)
-		if err != nil {
-			return nil, fmt.Errorf("websub subscriptions: %w", err)
-		}
-		out = append(out, sub)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, scanSubscription)
+	if err != nil {
 		return nil, fmt.Errorf("websub subscriptions: %w", err)
 	}
 	return out, nil
