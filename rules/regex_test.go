@@ -34,8 +34,8 @@ func TestRequiredLiterals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := requiredLiterals(tt.expr); !slices.Equal(got, tt.want) {
-				t.Errorf("requiredLiterals(%q) = %q, want %q", tt.expr, got, tt.want)
+			if got := asStrings(planRegex(tt.expr).lits); !slices.Equal(got, tt.want) {
+				t.Errorf("literals of %q = %q, want %q", tt.expr, got, tt.want)
 			}
 		})
 	}
@@ -134,21 +134,22 @@ func TestRegexPlanAlso(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := planRegex(tt.expr)
-			var lits []string
-			for _, l := range p.lits {
-				lits = append(lits, string(l))
-			}
+			lits := asStrings(p.lits)
 			var also [][]string
 			for _, set := range p.also {
-				var ss []string
-				for _, l := range set {
-					ss = append(ss, string(l))
-				}
-				also = append(also, ss)
+				also = append(also, asStrings(set))
 			}
 			if !slices.Equal(lits, tt.lits) || !slices.EqualFunc(also, tt.also, slices.Equal) {
 				t.Errorf("planRegex(%q) = %q also %q, want %q also %q", tt.expr, lits, also, tt.lits, tt.also)
 			}
 		})
 	}
+}
+
+func asStrings(set [][]byte) []string {
+	var out []string
+	for _, b := range set {
+		out = append(out, string(b))
+	}
+	return out
 }
