@@ -2,8 +2,10 @@ package rules
 
 import (
 	"cmp"
-	"github.com/policyradar/policyradar/alert"
 	"slices"
+	"strings"
+
+	"github.com/policyradar/policyradar/alert"
 )
 
 // token is a word of a segment that some phrase may use: its place in the
@@ -239,15 +241,23 @@ func (s *Set) matchRegexesIn(sc *scratch, text string, field uint8, seg int32) b
 	// literal of every expression (litIndex); an expression with literals
 	// runs only if one of them occurs, and then only around where it does.
 	// Lower-casing ASCII keeps every byte offset.
-	low := sc.lowerASCII(text)
+	// Case-insensitively, k also matches the Kelvin sign and s the long s,
+	// which an ASCII search for the literals cannot see: a field holding
+	// either (next to never outside crafted text) runs every expression
+	// over all of it.
+	whole := strings.Contains(text, "\u212a") || strings.Contains(text, "\u017f")
 	lf := &sc.lits
 	lf.reset(len(s.regexes))
-	if len(s.lits.lits) > 0 {
-		s.lits.find(low, lf)
+	if len(s.lits.lits) > 0 && !whole {
+		s.lits.find(sc.lowerASCII(text), lf)
 	}
 	for ri, p := range s.regexes {
 		pat := &s.pats[p]
 		if pat.fields&(1<<field) == 0 {
+			continue
+		}
+		if whole {
+			found = s.findRegex(sc, ri, text, 0, len(text), field, seg) || found
 			continue
 		}
 		plan := &pat.plan

@@ -255,8 +255,9 @@ func bestRun(s string) string {
 }
 
 // safeRuns splits lit into the runs whose bytes a case-insensitive match can
-// only meet as themselves or their ASCII other case. Non-ASCII runes and
-// k and s (which fold with the Kelvin sign and the long s) end a run.
+// only meet as themselves or their ASCII other case: non-ASCII runes end a
+// run. (k and s also fold with the Kelvin sign and the long s; fields that
+// hold either skip the literals altogether, see matchRegexesIn.)
 func safeRuns(lit string) []string {
 	var runs []string
 	var b strings.Builder
@@ -267,7 +268,7 @@ func safeRuns(lit string) []string {
 		}
 	}
 	for _, r := range lit {
-		if r >= utf8.RuneSelf || r == 'k' || r == 'K' || r == 's' || r == 'S' {
+		if r >= utf8.RuneSelf {
 			flush()
 			continue
 		}

@@ -58,6 +58,8 @@ func TestMatch(t *testing.T) {
 		{"regex finds every spelling", one("/gpt-?4o?/"), title("GPT-4o launched; gpt4 too"), nil, hit("GPT-4o", "gpt4")},
 		{"regex runs over raw text", one(`/\$\d+ million/`), title("Startup raises $40 million"), nil, hit("$40 million")},
 		{"regex folds the Kelvin sign", one("/kelvin/"), title("\u212Aelvin scale"), nil, hit("\u212Aelvin")},
+		{"regex literal with k and s meets the Kelvin sign and long s", one(`/\brisk assessments?/`), title("A new RI\u017F\u212A assessment"), nil, hit("RI\u017F\u212A assessment")},
+		{"regex literal with k and s in plain text", one(`/\brisk assessments?/`), title("A new Risk Assessment"), nil, hit("Risk Assessment")},
 		{"regex prefilter ignores case", one("/Open ?AI/"), title("OPENAI and openai"), nil, hit("OPENAI")},
 		{"regex without match", one("/gpt-?4o?/"), title("GPT-3 only"), nil, nil},
 		{"none excludes the topic", []rules.Topic{exportControls}, title("BIS (Bank for International Settlements) report"), nil, nil},
