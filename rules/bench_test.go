@@ -163,6 +163,19 @@ func BenchmarkMatch(b *testing.B) {
 		set, _ := defaultSet(b)
 		run(b, avg, func(it alert.Item) int { return len(set.Match(it)) }, items)
 	})
+	// The slow path: a long s in every field makes every expression run
+	// over the whole field (what a feed crafted to defeat the prefilter
+	// costs).
+	b.Run("topics=default/rules/long-s", func(b *testing.B) {
+		set, _ := defaultSet(b)
+		odd := make([]alert.Item, len(items))
+		for i, it := range items {
+			it.Title += " \u017f"
+			it.Summary += " \u017f"
+			odd[i] = it
+		}
+		run(b, avg, func(it alert.Item) int { return len(set.Match(it)) }, odd)
+	})
 	for _, n := range []int{4, 100, 1000} {
 		topics := benchTopics(n)
 		set, err := rules.Compile(topics)
