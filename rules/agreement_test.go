@@ -47,16 +47,12 @@ func loadSecondLabels(t *testing.T, known []string) []secondLabel {
 		if len(cols) != 3 || (cols[1] != "sure" && cols[1] != "unsure") {
 			t.Fatalf("%s:%d: want label, sure|unsure, headline", secondLabelsFile, n)
 		}
-		s := secondLabel{line: n, unsure: cols[1] == "unsure", headline: cols[2]}
-		if cols[0] != "none" {
-			for _, l := range strings.Split(cols[0], ",") {
-				if !slices.Contains(known, l) {
-					t.Fatalf("%s:%d: label %q is not a default topic %v", secondLabelsFile, n, l, known)
-				}
-				s.labels = append(s.labels, l)
-			}
-		}
-		out = append(out, s)
+		out = append(out, secondLabel{
+			line:     n,
+			labels:   parseLabels(t, secondLabelsFile, n, cols[0], known),
+			unsure:   cols[1] == "unsure",
+			headline: cols[2],
+		})
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatalf("read second labelling: %v", err)

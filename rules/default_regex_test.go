@@ -2,6 +2,7 @@ package rules_test
 
 import (
 	"fmt"
+	"os"
 	"reflect"
 	"regexp"
 	"slices"
@@ -11,7 +12,6 @@ import (
 	"github.com/policyradar/policyradar/alert"
 	"github.com/policyradar/policyradar/config"
 	"github.com/policyradar/policyradar/rules"
-	"os"
 )
 
 // TestDefaultRegexesAgreeWithRegexp runs every /regex/ keyword of the

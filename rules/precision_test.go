@@ -103,20 +103,30 @@ func loadEval(t testing.TB, known []string) ([]evalRow, []evalBlock) {
 			t.Fatalf("%s:%d: headline repeats line %d", evalFile, n, prev)
 		}
 		seen[r.headline] = n
-		if cols[0] != "none" {
-			for _, l := range strings.Split(cols[0], ",") {
-				if !slices.Contains(known, l) {
-					t.Fatalf("%s:%d: label %q is not a default topic %v", evalFile, n, l, known)
-				}
-				r.labels = append(r.labels, l)
-			}
-		}
+		r.labels = parseLabels(t, evalFile, n, cols[0], known)
 		rows = append(rows, r)
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatalf("read labelled headlines: %v", err)
 	}
 	return rows, blocks
+}
+
+// parseLabels reads a label column: topic ids, comma-separated, or "none"
+// (no topic). An id that is not a known topic fails the test at file:line.
+func parseLabels(t testing.TB, file string, line int, col string, known []string) []string {
+	t.Helper()
+	if col == "none" {
+		return nil
+	}
+	var labels []string
+	for _, l := range strings.Split(col, ",") {
+		if !slices.Contains(known, l) {
+			t.Fatalf("%s:%d: label %q is not a default topic %v", file, line, l, known)
+		}
+		labels = append(labels, l)
+	}
+	return labels
 }
 
 func defaultSet(t testing.TB) (*rules.Set, []string) {
