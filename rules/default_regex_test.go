@@ -24,11 +24,12 @@ func TestDefaultRegexesAgreeWithRegexp(t *testing.T) {
 	if err != nil {
 		t.Fatalf("default config: %v", err)
 	}
-	var exprs []string
+	var exprs, ids []string
 	for _, tp := range cfg.Topics {
+		ids = append(ids, tp.ID)
 		for _, k := range slices.Concat(tp.Any, tp.All, tp.None) {
 			k = strings.TrimSpace(k)
-			if len(k) >= 2 && k[0] == '/' && k[len(k)-1] == '/' && !slices.Contains(exprs, k) {
+			if isRegexKeyword(k) && !slices.Contains(exprs, k) {
 				exprs = append(exprs, k)
 			}
 		}
@@ -46,7 +47,6 @@ func TestDefaultRegexesAgreeWithRegexp(t *testing.T) {
 	if err != nil {
 		t.Fatalf("compile the default regexes one topic each: %v", err)
 	}
-	_, ids := defaultSet(t)
 	rows, _ := loadEval(t, ids)
 	// Under the race detector the regexps run ten times slower: every
 	// fourth row keeps the test quick there; a plain run checks them all.
@@ -71,13 +71,7 @@ func TestDefaultRegexesAgreeWithRegexp(t *testing.T) {
 			got[m.Topic] = m.Keywords
 		}
 		for i, re := range plain {
-			var want []string
-			for _, loc := range re.FindAllStringIndex(text, -1) {
-				w := text[loc[0]:loc[1]]
-				if w != "" && !slices.ContainsFunc(want, func(x string) bool { return strings.EqualFold(x, w) }) {
-					want = append(want, w)
-				}
-			}
+			want := refRegexFinds(re, text)
 			if g := got[fmt.Sprint(i)]; !reflect.DeepEqual(g, want) {
 				t.Errorf("regex %s on %q: matcher finds %q, regexp finds %q", exprs[i], text, g, want)
 			}

@@ -117,6 +117,25 @@ func refMatch(kws []string, s string) (texts []string, ok bool) {
 	return texts, true
 }
 
+// isRegexKeyword tells a /regex/ keyword from a plain one.
+func isRegexKeyword(k string) bool {
+	k = strings.TrimSpace(k)
+	return len(k) >= 2 && k[0] == '/' && k[len(k)-1] == '/'
+}
+
+// refRegexFinds is what a regex keyword should report on text: every
+// non-empty match of re, in order, without case-insensitive duplicates.
+func refRegexFinds(re *regexp.Regexp, text string) []string {
+	var want []string
+	for _, loc := range re.FindAllStringIndex(text, -1) {
+		w := text[loc[0]:loc[1]]
+		if w != "" && !slices.ContainsFunc(want, func(x string) bool { return strings.EqualFold(x, w) }) {
+			want = append(want, w)
+		}
+	}
+	return want
+}
+
 func FuzzMatch(f *testing.F) {
 	seeds := [][2]string{
 		{"AI", "She said AI"},
@@ -148,10 +167,7 @@ func FuzzMatch(f *testing.F) {
 			kws = kws[:6]
 		}
 		set, err := rules.Compile([]rules.Topic{{ID: "t", Any: kws, In: []string{"title"}}})
-		regex := slices.ContainsFunc(kws, func(k string) bool {
-			k = strings.TrimSpace(k)
-			return len(k) >= 2 && k[0] == '/' && k[len(k)-1] == '/'
-		})
+		regex := slices.ContainsFunc(kws, isRegexKeyword)
 		if regex {
 			if err != nil {
 				return
@@ -159,14 +175,7 @@ func FuzzMatch(f *testing.F) {
 			got := set.Match(alert.Item{Title: text, Summary: text, Categories: []string{text}})
 			if len(kws) == 1 {
 				k := strings.TrimSpace(kws[0])
-				re := regexp.MustCompile("(?i)" + k[1:len(k)-1])
-				var want []string
-				for _, loc := range re.FindAllStringIndex(text, -1) {
-					w := text[loc[0]:loc[1]]
-					if w != "" && !slices.ContainsFunc(want, func(x string) bool { return strings.EqualFold(x, w) }) {
-						want = append(want, w)
-					}
-				}
+				want := refRegexFinds(regexp.MustCompile("(?i)"+k[1:len(k)-1]), text)
 				var gotTexts []string
 				if len(got) > 0 {
 					gotTexts = got[0].Keywords

@@ -57,6 +57,19 @@ func (c counts) recall() float64    { return ratio(c.tp, c.tp+c.fn) }
 
 func (c *counts) add(o counts) { c.tp += o.tp; c.fp += o.fp; c.fn += o.fn }
 
+// outcome counts one topic decision (got) against one label (want).
+func outcome(want, got bool) counts {
+	switch {
+	case want && got:
+		return counts{tp: 1}
+	case got:
+		return counts{fp: 1}
+	case want:
+		return counts{fn: 1}
+	}
+	return counts{}
+}
+
 // ratio is n/d, and 1 when there is nothing to get wrong (d == 0).
 func ratio(n, d int) float64 {
 	if d == 0 {
@@ -223,16 +236,11 @@ func TestDefaultTopicsPrecision(t *testing.T) {
 				matched[m.Topic] = m.Keywords
 			}
 			for _, id := range ids {
-				want, got := slices.Contains(r.labels, id), matched[id] != nil
-				var c counts
-				switch {
-				case want && got:
-					c.tp = 1
-				case got:
-					c.fp = 1
+				c := outcome(slices.Contains(r.labels, id), matched[id] != nil)
+				if c.fp > 0 {
 					misses = append(misses, fmt.Sprintf("false %-15s %-7s%s line %d: %q matched %q", id, r.split, tag, r.line, r.headline, matched[id]))
-				case want:
-					c.fn = 1
+				}
+				if c.fn > 0 {
 					misses = append(misses, fmt.Sprintf("missed %-14s %-7s%s line %d: %q", id, r.split, tag, r.line, r.headline))
 				}
 				for _, g := range in {
